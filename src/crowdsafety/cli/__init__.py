@@ -1,0 +1,1 @@
+"""The ``crowdsafety`` command: the composition root that wires the stages together."""

@@ -1,0 +1,311 @@
+"""Read a site folder into a :class:`Site`, collecting every problem with file and field.
+
+A site folder holds ``site.toml`` (name, time zone, interval, thresholds), ``zones.geojson``
+(WGS84 polygons) and ``sensors.toml`` (``[[sensor]]`` tables). ``check_site`` returns the list of
+problems; ``load_site`` raises :class:`SiteDefinitionError` with all of them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crowdsafety.domain import (
+    LevelBasis,
+    LevelThresholds,
+    Sensor,
+    SensorKind,
+    Site,
+    SiteDefinitionError,
+    SiteProblem,
+    Zone,
+)
+from crowdsafety.sites import geometry
+
+SITE_FILE = "site.toml"
+ZONES_FILE = "zones.geojson"
+SENSORS_FILE = "sensors.toml"
+
+
+class _Problems(list[SiteProblem]):
+    def add(self, file: str, where: str, message: str) -> None:
+        self.append(SiteProblem(file, where, message))
+
+
+def check_site(folder: str | Path) -> list[SiteProblem]:
+    """Every problem of the site folder (empty when it loads cleanly)."""
+    try:
+        load_site(folder)
+    except SiteDefinitionError as exc:
+        return exc.problems
+    return []
+
+
+def load_site(folder: str | Path) -> Site:
+    """Load and validate a site folder; raises SiteDefinitionError naming every problem."""
+    folder = Path(folder)
+    problems = _Problems()
+    if not folder.is_dir():
+        raise SiteDefinitionError([SiteProblem(str(folder), "", "site folder does not exist")])
+    config = _read_toml(folder / SITE_FILE, problems)
+    zones_doc = _read_json(folder / ZONES_FILE, problems)
+    sensors_doc = _read_toml(folder / SENSORS_FILE, problems)
+    if problems:
+        raise SiteDefinitionError(problems)
+
+    settings = _site_settings(config, problems)
+    zones = _zones(zones_doc, config, settings.get("crs", "EPSG:28992"), problems)
+    sensors = _sensors(sensors_doc, _declared_zone_ids(zones_doc), problems)
+    if problems:
+        raise SiteDefinitionError(problems)
+    return Site(zones=tuple(zones), sensors=tuple(sensors), folder=str(folder.resolve()),
+                **{k: v for k, v in settings.items() if k != "crs"})
+
+
+def _read_toml(path: Path, problems: _Problems) -> dict[str, Any]:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        problems.add(path.name, "", "missing file")
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(path.name, "", f"not valid TOML: {exc}")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add(path.name, "", f"cannot be read: {exc}")
+    return {}
+
+
+def _read_json(path: Path, problems: _Problems) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.add(path.name, "", "missing file")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problems.add(path.name, "", f"not valid JSON: {exc}")
+    except OSError as exc:
+        problems.add(path.name, "", f"cannot be read: {exc}")
+    else:
+        if isinstance(doc, dict):
+            return doc
+        problems.add(path.name, "", "must be a GeoJSON FeatureCollection object")
+    return {}
+
+
+def _site_settings(config: dict[str, Any], problems: _Problems) -> dict[str, Any]:
+    f = SITE_FILE
+    out: dict[str, Any] = {}
+    for key in ("id", "name"):
+        value = config.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problems.add(f, key, "required text is missing or empty")
+        out[key] = value
+    tz = config.get("timezone")
+    try:
+        ZoneInfo(str(tz))
+        if not isinstance(tz, str):
+            raise ValueError
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.add(f, "timezone", f"unknown time zone {tz!r} (expected an IANA name such as 'Europe/Amsterdam')")
+    out["timezone"] = tz
+    minutes = config.get("interval_minutes")
+    if not _is_int(minutes) or not 1 <= minutes <= 1440 or 1440 % minutes:
+        problems.add(f, "interval_minutes", f"must be a whole number of minutes dividing a day, got {minutes!r}")
+        minutes = 5
+    out["interval_s"] = int(minutes) * 60
+    reset = config.get("night_reset_hour")
+    if reset is not None and (not _is_int(reset) or not 0 <= reset <= 23):
+        problems.add(f, "night_reset_hour", f"must be a whole hour 0-23, got {reset!r}")
+    out["night_reset_hour"] = reset
+    health = config.get("health", {})
+    for key in ("stale_after_intervals", "frozen_after_intervals"):
+        value = health.get(key, Site.__dataclass_fields__[key].default) if isinstance(health, dict) else None
+        if not _is_int(value) or value < 1:
+            problems.add(f, f"health.{key}", f"must be a whole number >= 1, got {value!r}")
+        else:
+            out[key] = value
+    crs = config.get("crs", "EPSG:28992")
+    try:
+        geometry.to_metric(str(crs))
+        out["crs"] = str(crs)
+    except Exception:  # pyproj raises its own CRSError and others
+        problems.add(f, "crs", f"unknown coordinate reference system {crs!r}")
+    if "tile_url" in config:
+        if not isinstance(config["tile_url"], str) or "{z}" not in config["tile_url"]:
+            problems.add(f, "tile_url", "must be a URL template with {z}, {x} and {y}")
+        out["tile_url"] = config["tile_url"]
+    return out
+
+
+def _thresholds(raw: Any, where: str, problems: _Problems) -> LevelThresholds | None:
+    if not isinstance(raw, dict):
+        problems.add(SITE_FILE, where, "must be a table with basis, yellow, orange, red")
+        return None
+    try:
+        basis = LevelBasis(raw.get("basis", "density"))
+    except ValueError:
+        problems.add(SITE_FILE, f"{where}.basis", f"unknown basis {raw.get('basis')!r} (density, count or flow)")
+        return None
+    values = {}
+    for key in ("yellow", "orange", "red"):
+        value = raw.get(key)
+        if not _is_number(value) or value < 0:
+            problems.add(SITE_FILE, f"{where}.{key}", f"must be a non-negative number, got {value!r}")
+            return None
+        values[key] = float(value)
+    try:
+        return LevelThresholds(basis, **values)
+    except ValueError as exc:
+        problems.add(SITE_FILE, where, str(exc))
+        return None
+
+
+def _zones(doc: dict[str, Any], config: dict[str, Any], crs: str, problems: _Problems) -> list[Zone]:
+    f = ZONES_FILE
+    features = doc.get("features")
+    if doc.get("type") != "FeatureCollection" or not isinstance(features, list):
+        problems.add(f, "", "must be a GeoJSON FeatureCollection with a 'features' list")
+        return []
+    if not features:
+        problems.add(f, "features", "a site needs at least one zone")
+    table = config.get("thresholds", {}) if isinstance(config.get("thresholds", {}), dict) else {}
+    default = _thresholds(table.get("default", {"basis": "density", "yellow": 0.72, "orange": 1.08,
+                                               "red": 2.17}), "thresholds.default", problems)
+    per_zone = table.get("zones", {})
+    transformer = geometry.to_metric(crs) if crs else None
+    zones: list[Zone] = []
+    shapes = {}
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = props if isinstance(props, dict) else {}
+        zid = props.get("id")
+        where = f"feature {i}" + (f" (id {zid!r})" if zid is not None else "")
+        if not isinstance(zid, str) or not zid.strip():
+            problems.add(f, where, "properties.id is missing or not text")
+            continue
+        if zid in shapes or any(z.id == zid for z in zones):
+            problems.add(f, where, "duplicate zone id")
+            continue
+        problem = geometry.polygon_problem(feature.get("geometry"))
+        if problem:
+            problems.add(f, where, problem)
+            continue
+        metric = geometry.metric_shape(feature["geometry"], transformer)
+        shapes[zid] = metric
+        area = props.get("area_m2", metric.area)
+        numbers_ok = True
+        for key in ("area_m2", "capacity", "width_m", "night_baseline"):
+            value = props.get(key)
+            if value is not None and (not _is_number(value) or value < 0 or (key != "night_baseline" and value == 0)):
+                problems.add(f, f"{where}.properties.{key}", f"must be a positive number, got {value!r}")
+                numbers_ok = False
+        thresholds = default
+        if isinstance(per_zone, dict) and zid in per_zone:
+            thresholds = _thresholds(per_zone[zid], f"thresholds.zones.{zid}", problems)
+        if not numbers_ok or thresholds is None:
+            continue
+        zones.append(Zone(
+            id=zid, name=str(props.get("name", zid)), geometry=feature["geometry"],
+            area_m2=float(area), thresholds=thresholds, group=props.get("group"),
+            capacity=props.get("capacity"), width_m=props.get("width_m"),
+            night_baseline=float(props.get("night_baseline", 0.0)),
+        ))
+    if isinstance(per_zone, dict):
+        for zid in per_zone:
+            if zid not in shapes:
+                problems.add(SITE_FILE, f"thresholds.zones.{zid}", "thresholds for an unknown zone")
+    for a, b, area in geometry.overlaps(shapes):
+        problems.add(f, f"zones {a!r} and {b!r}", f"overlap by {area:.0f} m² (zones must not overlap)")
+    return zones
+
+
+def _declared_zone_ids(doc: dict[str, Any]) -> set[str]:
+    """Zone ids named in the file, valid or not (so one bad zone does not cascade)."""
+    features = doc.get("features")
+    if not isinstance(features, list):
+        return set()
+    return {
+        f["properties"]["id"] for f in features
+        if isinstance(f, dict) and isinstance(f.get("properties"), dict)
+        and isinstance(f["properties"].get("id"), str)
+    }
+
+
+def _sensors(doc: dict[str, Any], zone_ids: set[str], problems: _Problems) -> list[Sensor]:
+    f = SENSORS_FILE
+    rows = doc.get("sensor", [])
+    if not isinstance(rows, list):
+        problems.add(f, "sensor", "must be an array of tables ([[sensor]])")
+        return []
+    sensors: list[Sensor] = []
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        sid = row.get("id") if isinstance(row, dict) else None
+        where = f"sensor {i}" + (f" (id {sid!r})" if sid is not None else "")
+        if not isinstance(sid, str) or not sid.strip():
+            problems.add(f, where, "id is missing or not text")
+            continue
+        if sid in seen:
+            problems.add(f, where, "duplicate sensor id")
+            continue
+        seen.add(sid)
+        try:
+            kind = SensorKind(row.get("kind"))
+        except ValueError:
+            kinds = ", ".join(k.value for k in SensorKind)
+            problems.add(f, f"{where}.kind", f"unknown kind {row.get('kind')!r} (one of {kinds})")
+            continue
+        zones = row.get("zones", [])
+        if not isinstance(zones, list) or not all(isinstance(z, str) for z in zones):
+            problems.add(f, f"{where}.zones", "must be a list of zone ids")
+            continue
+        bad = [z for z in zones if z not in zone_ids]
+        if bad:
+            problems.add(f, f"{where}.zones", f"unknown zone(s) {', '.join(map(repr, bad))}")
+            continue
+        if kind in (SensorKind.ZONE_COUNT, SensorKind.LINE_COUNT, SensorKind.DEVICE_COUNT) and not zones:
+            problems.add(f, f"{where}.zones", f"a {kind.value} sensor needs at least one zone")
+            continue
+        ok = True
+        direction = row.get("direction")
+        if direction is not None and direction not in ("in", "out"):
+            problems.add(f, f"{where}.direction", f"must be 'in' or 'out', got {direction!r}")
+            ok = False
+        for key in ("calibration", "reliability", "width_m", "capacity"):
+            value = row.get(key)
+            if value is not None and (not _is_number(value) or value <= 0):
+                problems.add(f, f"{where}.{key}", f"must be a positive number, got {value!r}")
+                ok = False
+        if kind is SensorKind.DEVICE_COUNT and row.get("calibration") is None:
+            problems.add(f, f"{where}.calibration", "a device_count sensor needs a calibration factor (persons per device)")
+            ok = False
+        location = row.get("location")
+        if location is not None and not (
+            isinstance(location, list) and len(location) == 2 and all(_is_number(v) for v in location)
+            and -180 <= location[0] <= 180 and -90 <= location[1] <= 90
+        ):
+            problems.add(f, f"{where}.location", f"must be [lon, lat] in degrees, got {location!r}")
+            ok = False
+        if not ok:
+            continue
+        known = {"id", "kind", "zones", "name", "direction", "calibration", "reliability", "width_m",
+                 "location", "capacity"}
+        sensors.append(Sensor(
+            id=sid, kind=kind, zones=tuple(zones), name=str(row.get("name", sid)),
+            direction=direction, calibration=row.get("calibration"),
+            reliability=row.get("reliability"), width_m=row.get("width_m"),
+            location=tuple(location) if location else None, capacity=row.get("capacity"),
+            properties={k: v for k, v in row.items() if k not in known},
+        ))
+    return sensors
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

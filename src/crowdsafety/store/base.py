@@ -1,0 +1,91 @@
+"""The Store interface that every backend implements.
+
+Raw observations are append-only: an exact duplicate (same key and value) is ignored, a different
+value for the same key (sensor_id, start, interval_s, metric) is stored as a correction, and reads
+use the latest received. Derived data (zone states, sensor health) is recomputable and replaced.
+Bulk data crosses this interface as pandas DataFrames with ``OBSERVATION_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, Sequence
+
+import pandas as pd
+
+from crowdsafety.domain import SensorHealth, StoreError, ZoneState
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    """What an append did: rows newly stored, exact duplicates ignored, corrections stored."""
+
+    inserted: int
+    duplicates: int
+    corrections: int
+
+
+class Store(Protocol):
+    """Narrow persistence interface used by ingest, picture wiring, api and cli."""
+
+    def append_observations(self, frame: pd.DataFrame) -> AppendResult:
+        """Append valid observations (``OBSERVATION_COLUMNS``); never overwrites or deletes."""
+        ...
+
+    def observations(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        sensor_ids: Sequence[str] | None = None,
+        latest_only: bool = True,
+    ) -> pd.DataFrame:
+        """Observations with ``start <= start < end``; with ``latest_only`` one row per key
+        (the latest received), else every stored version. Sorted by sensor_id, start, metric."""
+        ...
+
+    def observation_span(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest interval start stored, or None when empty."""
+        ...
+
+    def last_seen(self) -> dict[str, datetime]:
+        """Latest interval start per sensor id."""
+        ...
+
+    def put_zone_states(self, states: Sequence[ZoneState]) -> None:
+        """Store derived states, replacing any for the same (zone_id, start)."""
+        ...
+
+    def zone_states(
+        self, *, start: datetime, end: datetime, zone_ids: Sequence[str] | None = None
+    ) -> list[ZoneState]:
+        """Stored states with ``start <= start < end``, sorted by zone_id, start."""
+        ...
+
+    def latest_zone_states(self, at: datetime | None = None) -> dict[str, ZoneState]:
+        """Per zone, the latest stored state starting at or before ``at`` (default: any)."""
+        ...
+
+    def put_sensor_health(self, health: Sequence[SensorHealth]) -> None:
+        """Replace the current health of the given sensors."""
+        ...
+
+    def sensor_health(self) -> dict[str, SensorHealth]:
+        """Current health per sensor id."""
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+def open_store(url: str) -> Store:
+    """Open a store by URL: ``duckdb:///path/to/file.duckdb`` or ``duckdb://:memory:``."""
+    if url.startswith("duckdb://"):
+        from crowdsafety.store.duckdb_store import DuckDBStore
+
+        path = url[len("duckdb://"):]
+        if path.startswith("/") and path != "/:memory:":
+            path = path[1:] if path.startswith("//") else path
+        return DuckDBStore(":memory:" if path in (":memory:", "/:memory:", "") else path)
+    raise StoreError(f"unknown store URL {url!r}: expected duckdb:///path or duckdb://:memory:")
