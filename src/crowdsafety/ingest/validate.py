@@ -1,0 +1,133 @@
+"""Per-row validation of incoming observations.
+
+A row is a mapping ``{"sensor_id", "start", "metric", "value"}`` with optional ``interval_s``
+(seconds, default the site's interval) and ``quality``. ``start`` is ISO 8601 text with a UTC
+offset. Counts must be non-negative whole numbers; booleans and text are never numbers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import pandas as pd
+
+from crowdsafety.domain import METRICS_BY_KIND, OBSERVATION_COLUMNS, Quality, Site
+from crowdsafety.domain.observation import SIGNED_METRICS
+
+MAX_INTERVAL_S = 86_400
+_QUALITIES = {q.value for q in Quality}
+_FIELDS = {"sensor_id", "start", "interval_s", "metric", "value", "quality"}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected row: its position in the batch, the field at fault (if one) and why."""
+
+    index: int
+    reason: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidatedBatch:
+    """Valid rows as an observation frame, and the rejected ones."""
+
+    frame: pd.DataFrame
+    rejected: list[Rejection]
+
+
+class _Reject(Exception):
+    def __init__(self, reason: str, field: str | None = None):
+        self.reason, self.field = reason, field
+
+
+def validate_rows(site: Site, rows: Iterable[Any], *, now: datetime | None = None) -> ValidatedBatch:
+    """Check every row against ``site``; valid rows are returned as a frame, the rest as rejections."""
+    now = now or datetime.now(timezone.utc)
+    latest_allowed = now + timedelta(seconds=site.max_future_s)
+    received = pd.Timestamp(now).tz_convert("UTC")
+    cols: dict[str, list[Any]] = {c: [] for c in OBSERVATION_COLUMNS if c != "received_at"}
+    rejected: list[Rejection] = []
+    for i, row in enumerate(rows):
+        try:
+            values = _check_row(site, row, latest_allowed)
+        except _Reject as exc:
+            rejected.append(Rejection(i, exc.reason, exc.field))
+            continue
+        for col, value in zip(cols, values):
+            cols[col].append(value)
+    frame = pd.DataFrame(cols)
+    frame["start"] = pd.to_datetime(frame["start"], utc=True)
+    frame["interval_s"] = frame["interval_s"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    frame["received_at"] = received
+    return ValidatedBatch(frame[list(OBSERVATION_COLUMNS)], rejected)
+
+
+def _check_row(site: Site, row: Any, latest_allowed: datetime) -> tuple[Any, ...]:
+    if not isinstance(row, dict):
+        raise _Reject(f"must be an object with sensor_id, start, metric, value; got {type(row).__name__}")
+    unknown = set(row) - _FIELDS
+    if unknown:
+        raise _Reject(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+    sensor_id = row.get("sensor_id")
+    if not isinstance(sensor_id, str):
+        raise _Reject("required text is missing", "sensor_id")
+    if not site.has_sensor(sensor_id):
+        raise _Reject(f"unknown sensor {sensor_id[:80]!r} for site {site.id!r}", "sensor_id")
+    kind = site.sensor(sensor_id).kind
+    start = _timestamp(row.get("start"))
+    interval_s = row.get("interval_s", site.interval_s)
+    if not _is_int(interval_s) or not 0 < interval_s <= MAX_INTERVAL_S:
+        raise _Reject(f"must be a whole number of seconds 1-{MAX_INTERVAL_S}, got {_show(interval_s)}", "interval_s")
+    if start > latest_allowed:
+        raise _Reject(f"{start.isoformat()} is in the future (more than {site.max_future_s} s ahead)", "start")
+    metric = row.get("metric")
+    allowed = METRICS_BY_KIND[kind]
+    if metric not in allowed:
+        raise _Reject(
+            f"metric {_show(metric)} does not fit a {kind.value} sensor (expected {', '.join(allowed)})", "metric"
+        )
+    value = _value(row.get("value"), whole=allowed[metric], signed=metric in SIGNED_METRICS)
+    quality = row.get("quality", "ok")
+    if quality not in _QUALITIES:
+        raise _Reject(f"must be one of {', '.join(sorted(_QUALITIES))}, got {_show(quality)}", "quality")
+    return sensor_id, start, interval_s, metric, value, quality
+
+
+def _timestamp(raw: Any) -> datetime:
+    if not isinstance(raw, str):
+        raise _Reject(f"must be ISO 8601 text with a UTC offset, got {_show(raw)}", "start")
+    try:
+        stamp = datetime.fromisoformat(raw)
+    except ValueError:
+        raise _Reject(f"unparsable timestamp {_show(raw)}", "start") from None
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise _Reject(f"timestamp {_show(raw)} has no time zone (add Z or +01:00)", "start")
+    return stamp.astimezone(timezone.utc)
+
+
+def _value(raw: Any, *, whole: bool, signed: bool) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise _Reject(f"must be a number, got {_show(raw)}", "value")
+    if not math.isfinite(raw):
+        raise _Reject(f"must be finite, got {raw}", "value")
+    if not signed and raw < 0:
+        raise _Reject(f"must not be negative, got {raw}", "value")
+    if whole and (isinstance(raw, float) and not raw.is_integer()):
+        raise _Reject(f"a count must be a whole number, got {raw}", "value")
+    if abs(raw) > 1e12:
+        raise _Reject(f"implausibly large value {raw}", "value")
+    return float(raw)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

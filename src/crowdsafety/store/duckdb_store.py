@@ -1,0 +1,418 @@
+"""The embedded DuckDB store: one file (or memory) holding raw observations and derived state.
+
+Bulk appends never go row by row: the batch frame is scanned by DuckDB directly, collapsed to
+distinct (key, value) rows, anti-joined against the stored rows of the batch's start range
+(zone maps skip the rest when data arrives roughly in time order) and inserted in one statement.
+
+An observation is an exact duplicate when a row with the same key and value is already stored
+or came earlier in the batch: replaying old data is idempotent. Any other row is stored; it is a
+correction when its key already had a value. Reads with ``latest_only`` take per key the highest
+``received_at``, then the highest ``seq`` (the arrival order).
+
+Threads: one DuckDB connection guarded by a lock, so calls from several threads run one at a
+time. DuckDB parallelises each query itself, so little is lost, and the append's staging tables
+and its sequence counter need no further coordination.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from crowdsafety.domain import (
+    OBSERVATION_COLUMNS,
+    DataStatus,
+    HealthStatus,
+    Level,
+    SensorHealth,
+    ServiceLevel,
+    StoreError,
+    ZoneState,
+)
+from crowdsafety.store.base import AppendResult
+from crowdsafety.store.schema import DDL, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
+
+_KEY = "sensor_id, start, interval_s, metric"
+_OBS_SELECT = "sensor_id, start, interval_s, metric, value, quality, received_at"
+
+_ZONE_STATE_SCHEMA = pa.schema(
+    [
+        ("zone_id", pa.string()),
+        ("start", pa.timestamp("us", tz="UTC")),
+        ("interval_s", pa.int64()),
+        ("people", pa.float64()),
+        ("density", pa.float64()),
+        ("level", pa.string()),
+        ("service_level", pa.string()),
+        ("status", pa.string()),
+        ("sources", pa.list_(pa.string())),
+        ("inflow", pa.float64()),
+        ("outflow", pa.float64()),
+        ("flow", pa.float64()),
+        ("drift", pa.float64()),
+        ("uncertainty", pa.float64()),
+    ]
+)
+
+
+class DuckDBStore:
+    """:class:`~crowdsafety.store.Store` backed by DuckDB; ``path`` is a file or ``":memory:"``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        with _translated(f"cannot open DuckDB store {path!r}"):
+            self._con = duckdb.connect(path)
+        try:
+            with self._session() as con:
+                _run(con, "SET TimeZone = 'UTC'")
+                self._prepare_schema(con)
+                self._next_seq = int(
+                    _one(con, "SELECT coalesce(max(seq) + 1, 0) FROM observations")[0]
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection, held under the lock, with DuckDB errors turned into StoreError."""
+        with self._lock:
+            if self._con is None:
+                raise StoreError(f"DuckDB store {self.path!r} is closed")
+            with _translated(f"DuckDB store {self.path!r}"):
+                yield self._con
+
+    def _prepare_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Create the tables of a new store; refuse a file of another layout or version."""
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if META_TABLE in tables:
+            rows = con.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
+            ).fetchall()
+            version = int(rows[0][0]) if rows else None
+            if version is not None and version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path!r} has store schema version {version}, newer than version "
+                    f"{SCHEMA_VERSION} that this crowdsafety knows: upgrade crowdsafety to open it"
+                )
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path!r} has unknown store schema version {version} "
+                    f"(expected {SCHEMA_VERSION})"
+                )
+        elif tables:
+            raise StoreError(
+                f"{self.path!r} is a DuckDB database but not a crowdsafety store "
+                f"(no {META_TABLE} table; found {', '.join(sorted(tables))})"
+            )
+        with _transaction(con):
+            for statement in DDL:
+                _run(con, statement)
+            _run(
+                con,
+                f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('schema_version', ?)",
+                [str(SCHEMA_VERSION)],
+            )
+
+    def close(self) -> None:
+        """Close the connection; later calls raise StoreError. Closing twice is harmless."""
+        with self._lock:
+            if self._con is not None:
+                con, self._con = self._con, None
+                with _translated(f"closing DuckDB store {self.path!r}"):
+                    con.close()
+
+    # -- observations ---------------------------------------------------------------------------
+
+    def append_observations(self, frame: pd.DataFrame) -> AppendResult:
+        """Append ``frame`` (``OBSERVATION_COLUMNS``) in one transaction; all or nothing."""
+        missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
+        if missing:
+            raise StoreError(f"observation frame lacks columns {missing}")
+        for column in ("start", "received_at"):
+            if not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+                raise StoreError(
+                    f"observation column {column!r} must hold tz-aware datetimes, "
+                    f"got dtype {frame[column].dtype}"
+                )
+        n = len(frame)
+        if n == 0:
+            return AppendResult(inserted=0, duplicates=0, corrections=0)
+        batch = frame.loc[:, list(OBSERVATION_COLUMNS)].assign(pos=np.arange(n, dtype=np.int64))
+        with self._session() as con:
+            with _registered(con, "_frame", batch), _transaction(con):
+                new_rows, new_keys = self._insert_new(con)
+            self._next_seq += n  # under the lock: the next batch's rows come after these
+        return AppendResult(
+            inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys
+        )
+
+    def _insert_new(self, con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+        """Insert the rows of the registered ``_frame`` that are not exact duplicates.
+
+        Returns (rows stored, keys stored for the first time).
+        """
+        span = _one(con, "SELECT min(start), max(start) FROM _frame")
+        # Stored rows that could clash: the batch's start range, pruned by zone maps.
+        _run(
+            con,
+            f"""
+            CREATE TEMP TABLE _stored AS
+            SELECT {_KEY}, value FROM observations WHERE start BETWEEN ? AND ?
+            """,
+            span,
+        )
+        # Distinct (key, value) of the batch, first occurrence wins, minus what is stored.
+        _run(
+            con,
+            f"""
+            CREATE TEMP TABLE _new AS
+            SELECT b.* FROM (
+                SELECT {_KEY}, value, min(pos) AS pos,
+                       arg_min(quality, pos) AS quality, arg_min(received_at, pos) AS received_at
+                FROM _frame GROUP BY {_KEY}, value
+            ) AS b
+            ANTI JOIN _stored USING ({_KEY}, value)
+            """,
+        )
+        (new_keys,) = _one(
+            con,
+            f"""
+            SELECT count(*) FROM (SELECT DISTINCT {_KEY} FROM _new) AS k
+            ANTI JOIN _stored USING ({_KEY})
+            """,
+        )
+        (new_rows,) = _one(
+            con,
+            f"INSERT INTO observations SELECT ? + pos, {_OBS_SELECT} FROM _new ORDER BY start",
+            [self._next_seq],
+        )
+        _run(con, "DROP TABLE _stored")
+        _run(con, "DROP TABLE _new")
+        return int(new_rows), int(new_keys)
+
+    def observations(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        sensor_ids: Sequence[str] | None = None,
+        latest_only: bool = True,
+    ) -> pd.DataFrame:
+        """Observations with ``start <= start < end``; sorted by sensor_id, start, metric."""
+        where = "start >= ? AND start < ?"
+        params: list[Any] = [_utc(start, "start"), _utc(end, "end")]
+        if sensor_ids is not None:
+            where += " AND list_contains(?, sensor_id)"
+            params.append(list(sensor_ids))
+        if latest_only:
+            sql = f"""
+                SELECT {_OBS_SELECT} FROM observations WHERE {where}
+                QUALIFY row_number() OVER (
+                    PARTITION BY {_KEY} ORDER BY received_at DESC, seq DESC) = 1
+                ORDER BY sensor_id, start, metric, interval_s
+            """
+        else:
+            sql = f"""
+                SELECT {_OBS_SELECT} FROM observations WHERE {where}
+                ORDER BY sensor_id, start, metric, interval_s, received_at, seq
+            """
+        with self._session() as con:
+            frame = con.execute(sql, params).df()
+        if frame.empty:  # comes back with object columns; give it the dtypes of a full one
+            frame = frame.astype({"sensor_id": "str", "metric": "str", "quality": "str"})
+        return frame
+
+    def observation_span(self) -> tuple[datetime, datetime] | None:
+        """Earliest and latest interval start stored, or None when empty."""
+        with self._session() as con:
+            row = _one(con, "SELECT min(start), max(start) FROM observations")
+        if row[0] is None:
+            return None
+        return _as_utc(row[0]), _as_utc(row[1])
+
+    def last_seen(self) -> dict[str, datetime]:
+        """Latest interval start per sensor id."""
+        with self._session() as con:
+            rows = con.execute(
+                "SELECT sensor_id, max(start) FROM observations GROUP BY sensor_id"
+            ).fetchall()
+        return {sensor_id: _as_utc(at) for sensor_id, at in rows}
+
+    # -- zone states ----------------------------------------------------------------------------
+
+    def put_zone_states(self, states: Sequence[ZoneState]) -> None:
+        """Store ``states``, replacing any for the same (zone_id, start); the last given wins."""
+        unique = {(s.zone_id, _utc(s.start, "ZoneState.start")): s for s in states}
+        if not unique:
+            return
+        table = _zone_state_table(list(unique.values()))
+        with self._session() as con, _registered(con, "_states", table):
+            _run(con, "INSERT OR REPLACE INTO zone_states SELECT * FROM _states")
+
+    def zone_states(
+        self, *, start: datetime, end: datetime, zone_ids: Sequence[str] | None = None
+    ) -> list[ZoneState]:
+        """Stored states with ``start <= start < end``, sorted by zone_id, start."""
+        where = "start >= ? AND start < ?"
+        params: list[Any] = [_utc(start, "start"), _utc(end, "end")]
+        if zone_ids is not None:
+            where += " AND list_contains(?, zone_id)"
+            params.append(list(zone_ids))
+        columns = ", ".join(ZONE_STATE_COLUMNS)
+        with self._session() as con:
+            rows = con.execute(
+                f"SELECT {columns} FROM zone_states WHERE {where} ORDER BY zone_id, start", params
+            ).fetchall()
+        return [_zone_state(row) for row in rows]
+
+    def latest_zone_states(self, at: datetime | None = None) -> dict[str, ZoneState]:
+        """Per zone, the latest stored state starting at or before ``at`` (default: any)."""
+        where, params = ("WHERE start <= ?", [_utc(at, "at")]) if at is not None else ("", [])
+        columns = ", ".join(ZONE_STATE_COLUMNS)
+        with self._session() as con:
+            rows = con.execute(
+                f"""
+                SELECT {columns} FROM zone_states {where}
+                QUALIFY row_number() OVER (PARTITION BY zone_id ORDER BY start DESC) = 1
+                """,
+                params,
+            ).fetchall()
+        return {row[0]: _zone_state(row) for row in rows}
+
+    # -- sensor health --------------------------------------------------------------------------
+
+    def put_sensor_health(self, health: Sequence[SensorHealth]) -> None:
+        """Replace the current health of the given sensors; the last given per sensor wins."""
+        unique = {h.sensor_id: h for h in health}
+        if not unique:
+            return
+        rows = [
+            (
+                h.sensor_id,
+                _utc(h.at, "SensorHealth.at"),
+                h.status.value,
+                None if h.last_seen is None else _utc(h.last_seen, "SensorHealth.last_seen"),
+                h.detail,
+            )
+            for h in unique.values()
+        ]
+        with self._session() as con, _transaction(con):
+            con.executemany("INSERT OR REPLACE INTO sensor_health VALUES (?, ?, ?, ?, ?)", rows)
+            con.complete()
+
+    def sensor_health(self) -> dict[str, SensorHealth]:
+        """Current health per sensor id."""
+        with self._session() as con:
+            rows = con.execute(
+                'SELECT sensor_id, "at", status, last_seen, detail FROM sensor_health'
+            ).fetchall()
+        return {
+            sensor_id: SensorHealth(
+                sensor_id=sensor_id,
+                at=_as_utc(at),
+                status=HealthStatus(status),
+                last_seen=None if last_seen is None else _as_utc(last_seen),
+                detail=detail,
+            )
+            for sensor_id, at, status, last_seen, detail in rows
+        }
+
+
+def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+    """The single row a statement returns (fetched to the end, so the connection is free)."""
+    rows = con.execute(sql, list(params)).fetchall()
+    if len(rows) != 1:
+        raise StoreError(f"expected one row, got {len(rows)} from: {sql.strip()[:80]}")
+    return rows[0]
+
+
+def _run(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> None:
+    """Execute a statement whose result is not needed, to its end."""
+    con.execute(sql, list(params))
+    con.complete()
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back when it raises."""
+    _run(con, "BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        _run(con, "ROLLBACK")
+        raise
+    _run(con, "COMMIT")
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, data: object) -> Iterator[None]:
+    """``data`` (a DataFrame or Arrow table) visible to SQL as view ``name`` for the block."""
+    con.register(name, data)
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+@contextmanager
+def _translated(context: str) -> Iterator[None]:
+    """The one place where DuckDB's errors become the package's StoreError."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise StoreError(f"{context}: {exc}") from exc
+
+
+def _utc(moment: datetime, name: str) -> datetime:
+    """``moment`` in UTC; a naive datetime is refused rather than guessed."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise StoreError(f"{name} must carry a time zone, got naive {moment.isoformat()}")
+    return moment.astimezone(timezone.utc)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc)
+
+
+def _zone_state_table(states: Sequence[ZoneState]) -> pa.Table:
+    columns: dict[str, list[Any]] = {name: [] for name in ZONE_STATE_COLUMNS}
+    for s in states:
+        for name in ZONE_STATE_COLUMNS:
+            value = getattr(s, name)
+            if name == "start":
+                value = _utc(value, "ZoneState.start")
+            elif name in ("level", "service_level", "status"):
+                value = None if value is None else value.value
+            elif name == "sources":
+                value = list(value)
+            columns[name].append(value)
+    return pa.table(columns, schema=_ZONE_STATE_SCHEMA)
+
+
+def _zone_state(row: tuple[Any, ...]) -> ZoneState:
+    fields = dict(zip(ZONE_STATE_COLUMNS, row))
+    return ZoneState(
+        **{
+            **fields,
+            "start": _as_utc(fields["start"]),
+            "level": None if fields["level"] is None else Level(fields["level"]),
+            "service_level": (
+                None if fields["service_level"] is None else ServiceLevel(fields["service_level"])
+            ),
+            "status": DataStatus(fields["status"]),
+            "sources": tuple(fields["sources"]),
+        }
+    )

@@ -1,0 +1,78 @@
+"""Tables of the DuckDB store and the version number of that layout.
+
+``SCHEMA_VERSION`` is stored in ``meta`` and bumped whenever a table changes shape; a store
+refuses to open a file written with a newer version than it knows.
+
+- ``observations``: raw, append-only. ``seq`` orders rows of equal ``received_at``; no key
+  constraint (corrections share a key), so bulk appends stay fast.
+- ``zone_states``: derived, one row per (zone_id, start), replaced on put.
+- ``sensor_health``: derived, one row per sensor, replaced on put.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+META_TABLE = "meta"
+
+DDL: tuple[str, ...] = (
+    f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    """
+    CREATE TABLE IF NOT EXISTS observations (
+        seq BIGINT NOT NULL,
+        sensor_id VARCHAR NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        interval_s BIGINT NOT NULL,
+        metric VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        quality VARCHAR NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS zone_states (
+        zone_id VARCHAR NOT NULL,
+        start TIMESTAMPTZ NOT NULL,
+        interval_s BIGINT NOT NULL,
+        people DOUBLE,
+        density DOUBLE,
+        level VARCHAR,
+        service_level VARCHAR,
+        status VARCHAR NOT NULL,
+        sources VARCHAR[] NOT NULL,
+        inflow DOUBLE,
+        outflow DOUBLE,
+        flow DOUBLE,
+        drift DOUBLE,
+        uncertainty DOUBLE,
+        PRIMARY KEY (zone_id, start)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS sensor_health (
+        sensor_id VARCHAR PRIMARY KEY,
+        "at" TIMESTAMPTZ NOT NULL,
+        status VARCHAR NOT NULL,
+        last_seen TIMESTAMPTZ,
+        detail VARCHAR NOT NULL
+    )
+    """,
+)
+
+#: Columns of ``zone_states`` in the order of :class:`~crowdsafety.domain.ZoneState` fields.
+ZONE_STATE_COLUMNS: tuple[str, ...] = (
+    "zone_id",
+    "start",
+    "interval_s",
+    "people",
+    "density",
+    "level",
+    "service_level",
+    "status",
+    "sources",
+    "inflow",
+    "outflow",
+    "flow",
+    "drift",
+    "uncertainty",
+)
