@@ -1,18 +1,31 @@
-"""``crowdsafety`` sub-commands."""
+"""``crowdsafety`` sub-commands: check-site, ingest, picture, serve, demo."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from crowdsafety.sites import check_site
+from crowdsafety.cli.progress import progress_bar
+from crowdsafety.cli.settings import Settings, resolve_site_dir
+from crowdsafety.domain import SiteDefinitionError
+from crowdsafety.service import Runtime
+from crowdsafety.sites import check_site, load_site
+from crowdsafety.sources.observation_files import read_observation_file
+from crowdsafety.store import open_store
 
 app = typer.Typer(help="Crowd Safety Manager: the shared picture of crowding.", no_args_is_help=True,
                   add_completion=False)
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
+
+SiteArg = typer.Argument(..., help="Site folder, or the name of a demo site (scheveningen, auckland)")
+StoreOpt = typer.Option(None, "--store", help="Store URL (default: duckdb:///./data/<site>.duckdb or $CROWDSAFETY_STORE)")
+MAX_SHOWN_REJECTIONS = 20
 
 
 @app.callback()
@@ -20,13 +33,136 @@ def main() -> None:
     """Crowd Safety Manager: the shared picture of crowding, now and ahead."""
 
 
+def _load(site_dir: str):
+    try:
+        return load_site(resolve_site_dir(site_dir))
+    except SiteDefinitionError as exc:
+        for problem in exc.problems:
+            errors.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
 @app.command("check-site")
-def check_site_command(site_dir: Path = typer.Argument(..., help="Site folder")) -> None:
+def check_site_command(site_dir: str = SiteArg) -> None:
     """Validate a site definition; exit code 1 when anything is wrong."""
-    problems = check_site(site_dir)
+    problems = check_site(resolve_site_dir(site_dir))
     for problem in problems:
         errors.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
     if problems:
         errors.print(f"{len(problems)} problem(s) in {site_dir}")
         raise typer.Exit(1)
     console.print(f"{site_dir}: ok")
+
+
+@app.command()
+def ingest(site_dir: str = SiteArg, files: list[Path] = typer.Argument(..., help="CSV or JSON-lines files"),
+           store: Optional[str] = StoreOpt) -> None:
+    """Validate observation files against the site and store the valid rows.
+
+    Exit code 0 when every row was stored, 1 when some rows were rejected, 2 when a file could
+    not be read at all.
+    """
+    site = _load(site_dir)
+    settings = Settings.build(site, store_url=store)
+    runtime = Runtime(site, open_store(settings.store_url))
+    exit_code = 0
+    for path in files:
+        try:
+            parsed = read_observation_file(path)
+        except ValueError as exc:
+            errors.print(f"[red]error[/red] {exc}", highlight=False, soft_wrap=True)
+            exit_code = 2
+            continue
+        report = runtime.ingest(parsed.rows)
+        problems = [(line, reason) for line, reason in parsed.errors]
+        problems += [(parsed.line_numbers[r.index], f"{r.field + ': ' if r.field else ''}{r.reason}") for r in report.rejected]
+        for line, reason in sorted(problems)[:MAX_SHOWN_REJECTIONS]:
+            errors.print(f"{path}:{line}: {reason}", highlight=False, soft_wrap=True)
+        if len(problems) > MAX_SHOWN_REJECTIONS:
+            errors.print(f"{path}: … and {len(problems) - MAX_SHOWN_REJECTIONS} more rejected lines")
+        console.print(f"{path}: {report.inserted} stored, {report.duplicates} duplicates ignored, "
+                      f"{report.corrections} corrections, {len(problems)} rejected")
+        if problems and exit_code == 0:
+            exit_code = 1
+    runtime.store.close()
+    raise typer.Exit(exit_code)
+
+
+@app.command()
+def picture(site_dir: str = SiteArg, at: Optional[str] = typer.Option(None, help="ISO time with offset (default: latest data)"),
+            store: Optional[str] = StoreOpt) -> None:
+    """Compute the picture up to TIME and print the zone table."""
+    site = _load(site_dir)
+    settings = Settings.build(site, store_url=store)
+    runtime = Runtime(site, open_store(settings.store_url))
+    when = _parse_time(at) if at else None
+    if when is None:
+        span = runtime.store.observation_span()
+        if span is None:
+            errors.print(f"no observations stored in {settings.store_url}; run `crowdsafety ingest` first")
+            raise typer.Exit(1)
+        when = span[1]
+    with progress_bar("Computing the picture") as advance:
+        runtime.refresh(advance, until=when)
+    print_zone_table(runtime, when)
+    runtime.store.close()
+
+
+def print_zone_table(runtime: Runtime, at: datetime) -> None:
+    """The zone table at ``at``, in the site's time zone."""
+    from zoneinfo import ZoneInfo
+
+    site = runtime.site
+    states = runtime.latest_states(at)
+    local = at.astimezone(ZoneInfo(site.timezone))
+    table = Table(title=f"{site.name} — {local:%Y-%m-%d %H:%M} ({site.timezone})")
+    for col in ("zone", "people", "density p/m²", "flow p/m/min", "level", "LoS", "data", "sensors"):
+        table.add_column(col, justify="right" if col in ("people", "density p/m²", "flow p/m/min") else "left")
+    for zone in site.zones:
+        s = states.get(zone.id)
+        if s is None:
+            table.add_row(zone.name, "—", "—", "—", "—", "—", "[red]no data[/red]", "")
+            continue
+        table.add_row(
+            zone.name,
+            "—" if s.people is None else f"{s.people:,.0f}",
+            "—" if s.density is None else f"{s.density:.3f}",
+            "—" if s.flow is None else f"{s.flow:.1f}",
+            s.level.value if s.level else "—",
+            s.service_level.value if s.service_level else "—",
+            {"ok": "ok", "reduced": "[yellow]reduced[/yellow]", "no_data": "[red]no data[/red]"}[s.status.value],
+            ", ".join(s.sources),
+        )
+    console.print(table)
+
+
+@app.command()
+def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
+          host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+    """Serve the API and the page for a site on the given store."""
+    import uvicorn
+
+    from crowdsafety.api import create_app
+
+    site = _load(site_dir)
+    settings = Settings.build(site, store_url=store, host=host, port=port)
+    runtime = Runtime(site, open_store(settings.store_url))
+    console.print(f"Serving {site.name} at http://{host}:{port} (store {settings.store_url})")
+    uvicorn.run(create_app(runtime, refresh_every_s=settings.refresh_s), host=host, port=port, log_level="warning")
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        errors.print(f"[red]error[/red] --at: unparsable time {text!r} (use ISO 8601, e.g. 2026-07-05T14:00+02:00)")
+        raise typer.Exit(2) from None
+    if t.tzinfo is None:
+        errors.print(f"[red]error[/red] --at: {text!r} has no time zone (add Z or +02:00)")
+        raise typer.Exit(2)
+    return t.astimezone(timezone.utc)
+
+
+from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
+
+_demo.register(app)

@@ -31,6 +31,9 @@ class Zone:
 
     ``geometry`` is a GeoJSON Polygon/MultiPolygon mapping in WGS84; ``area_m2`` is the walkable
     area in m²; ``width_m`` the effective walkway width in m (flow zones); ``capacity`` persons.
+    ``counted_entrances``: share (0-1] of the people entering the zone whom its line counters
+    see; only a zone whose entrances are all counted (>= 0.95) gets presence from the balance
+    in - out, the others get inflow/outflow only.
     """
 
     id: str
@@ -42,10 +45,13 @@ class Zone:
     capacity: int | None = None
     width_m: float | None = None
     night_baseline: float = 0.0  # persons expected at the nightly re-anchoring hour
+    counted_entrances: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.area_m2 > 0:
             raise ValueError(f"zone {self.id}: area_m2 must be positive, got {self.area_m2}")
+        if not 0 < self.counted_entrances <= 1:
+            raise ValueError(f"zone {self.id}: counted_entrances must be in (0, 1], got {self.counted_entrances}")
         if self.width_m is not None and not self.width_m > 0:
             raise ValueError(f"zone {self.id}: width_m must be positive, got {self.width_m}")
 

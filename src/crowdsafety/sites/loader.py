@@ -197,6 +197,10 @@ def _zones(doc: dict[str, Any], config: dict[str, Any], crs: str, problems: _Pro
         shapes[zid] = metric
         area = props.get("area_m2", metric.area)
         numbers_ok = True
+        counted = props.get("counted_entrances", 1.0)
+        if not _is_number(counted) or not 0 < counted <= 1:
+            problems.add(f, f"{where}.properties.counted_entrances", f"must be a share in (0, 1], got {counted!r}")
+            numbers_ok = False
         for key in ("area_m2", "capacity", "width_m", "night_baseline"):
             value = props.get(key)
             if value is not None and (not _is_number(value) or value < 0 or (key != "night_baseline" and value == 0)):
@@ -211,7 +215,7 @@ def _zones(doc: dict[str, Any], config: dict[str, Any], crs: str, problems: _Pro
             id=zid, name=str(props.get("name", zid)), geometry=feature["geometry"],
             area_m2=float(area), thresholds=thresholds, group=props.get("group"),
             capacity=props.get("capacity"), width_m=props.get("width_m"),
-            night_baseline=float(props.get("night_baseline", 0.0)),
+            night_baseline=float(props.get("night_baseline", 0.0)), counted_entrances=float(counted),
         ))
     if isinstance(per_zone, dict):
         for zid in per_zone:

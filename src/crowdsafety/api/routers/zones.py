@@ -1,0 +1,60 @@
+"""Zones: GeoJSON with the latest state, and a zone's states over time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, HTTPException, Query
+
+from crowdsafety.api.deps import RuntimeDep
+from crowdsafety.api.schemas import ZoneFeatureCollection, ZoneStateOut
+
+router = APIRouter(prefix="/api/v1", tags=["zones"])
+
+MAX_RANGE = timedelta(days=31)
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise HTTPException(422, f"query parameter {name!r}: timestamp needs a time zone (add Z or +01:00)")
+    return value
+
+
+@router.get("/zones", operation_id="get_zones", response_model=ZoneFeatureCollection)
+def get_zones(runtime: RuntimeDep, at: datetime | None = Query(None, description="state at this time (default: latest)")) -> ZoneFeatureCollection:
+    """Every zone as a GeoJSON feature; properties hold the latest state at or before ``at``."""
+    at = _aware("at", at)
+    states = runtime.latest_states(at)
+    features = []
+    for zone in runtime.site.zones:
+        props = {"id": zone.id, "name": zone.name, "group": zone.group, "area_m2": round(zone.area_m2, 1),
+                 "capacity": zone.capacity, "level_basis": zone.thresholds.basis.value,
+                 "thresholds": {"yellow": zone.thresholds.yellow, "orange": zone.thresholds.orange,
+                                "red": zone.thresholds.red}}
+        state = states.get(zone.id)
+        if state is not None:
+            props["state"] = ZoneStateOut.of(state).model_dump(mode="json")
+        else:
+            props["state"] = None
+        features.append({"type": "Feature", "id": zone.id, "geometry": zone.geometry, "properties": props})
+    return ZoneFeatureCollection(features=features)
+
+
+@router.get("/zones/{zone_id}/states", operation_id="get_zone_states", response_model=list[ZoneStateOut])
+def get_zone_states(
+    zone_id: str,
+    runtime: RuntimeDep,
+    start: datetime | None = Query(None, description="from (default: 24 h before end)"),
+    end: datetime | None = Query(None, description="until, exclusive (default: the service clock)"),
+) -> list[ZoneStateOut]:
+    """The zone's computed states in [start, end), at most 31 days."""
+    if zone_id not in {z.id for z in runtime.site.zones}:
+        raise HTTPException(404, f"unknown zone {zone_id[:80]!r}")
+    end = _aware("end", end) or runtime.clock.now()
+    start = _aware("start", start) or end - timedelta(hours=24)
+    if start >= end:
+        raise HTTPException(422, "start must be before end")
+    if end - start > MAX_RANGE:
+        raise HTTPException(422, "range longer than 31 days; ask in parts")
+    states = runtime.store.zone_states(start=start, end=end, zone_ids=[zone_id])
+    return [ZoneStateOut.of(s) for s in states]

