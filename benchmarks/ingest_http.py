@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--clients", type=int, default=2)
-    parser.add_argument("--baseline-rows", type=int, default=2_000)
+    parser.add_argument("--baseline-rows", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         sensors = write_grid_site(Path(tmp) / "site", 1_000)

@@ -12,12 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import METRICS_BY_KIND, OBSERVATION_COLUMNS, Quality, Site
 from crowdsafety.domain.observation import SIGNED_METRICS
 
 MAX_INTERVAL_S = 86_400
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _epoch_us(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1)
 _QUALITIES = {q.value for q in Quality}
 _FIELDS = {"sensor_id", "start", "interval_s", "metric", "value", "quality"}
 
@@ -48,37 +54,50 @@ def validate_rows(site: Site, rows: Iterable[Any], *, now: datetime | None = Non
     """Check every row against ``site``; valid rows are returned as a frame, the rest as rejections."""
     now = now or datetime.now(timezone.utc)
     latest_allowed = now + timedelta(seconds=site.max_future_s)
-    received = pd.Timestamp(now).tz_convert("UTC")
-    cols: dict[str, list[Any]] = {c: [] for c in OBSERVATION_COLUMNS if c != "received_at"}
+    metrics = _metrics_by_sensor(site)
+    valid: list[tuple[Any, ...]] = []
     rejected: list[Rejection] = []
     for i, row in enumerate(rows):
         try:
-            values = _check_row(site, row, latest_allowed)
+            valid.append(_check_row(site, metrics, row, latest_allowed))
         except _Reject as exc:
             rejected.append(Rejection(i, exc.reason, exc.field))
-            continue
-        for col, value in zip(cols, values):
-            cols[col].append(value)
-    frame = pd.DataFrame(cols)
-    frame["start"] = pd.to_datetime(frame["start"], utc=True)
-    frame["interval_s"] = frame["interval_s"].astype("int64")
-    frame["value"] = frame["value"].astype("float64")
-    frame["received_at"] = received
-    return ValidatedBatch(frame[list(OBSERVATION_COLUMNS)], rejected)
+    sensor_id, start_us, interval_s, metric, value, quality = zip(*valid) if valid else ([],) * 6
+    frame = pd.DataFrame({
+        "sensor_id": pd.array(sensor_id, dtype="str"),
+        "start": pd.to_datetime(np.asarray(start_us, dtype="int64"), unit="us", utc=True),
+        "interval_s": np.asarray(interval_s, dtype="int64"),
+        "metric": pd.array(metric, dtype="str"),
+        "value": np.asarray(value, dtype="float64"),
+        "quality": pd.array(quality, dtype="str"),
+        "received_at": pd.Timestamp(now).tz_convert("UTC"),
+    }, columns=list(OBSERVATION_COLUMNS))
+    return ValidatedBatch(frame, rejected)
 
 
-def _check_row(site: Site, row: Any, latest_allowed: datetime) -> tuple[Any, ...]:
+def _metrics_by_sensor(site: Site) -> dict[str, tuple[str, dict[str, bool]]]:
+    """Sensor id -> (kind name, allowed metrics), cached on the (frozen) site."""
+    cached = site.__dict__.get("_ingest_metrics")
+    if cached is None:
+        cached = {s.id: (s.kind.value, METRICS_BY_KIND[s.kind]) for s in site.sensors}
+        object.__setattr__(site, "_ingest_metrics", cached)
+    return cached
+
+
+def _check_row(
+    site: Site, metrics: dict[str, tuple[str, dict[str, bool]]], row: Any, latest_allowed: datetime
+) -> tuple[Any, ...]:
+    """(sensor_id, start in µs since the epoch, interval_s, metric, value, quality) of a valid row."""
     if not isinstance(row, dict):
         raise _Reject(f"must be an object with sensor_id, start, metric, value; got {type(row).__name__}")
-    unknown = set(row) - _FIELDS
-    if unknown:
-        raise _Reject(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+    if not row.keys() <= _FIELDS:
+        raise _Reject(f"unknown field(s): {', '.join(sorted(map(str, row.keys() - _FIELDS)))}")
     sensor_id = row.get("sensor_id")
     if not isinstance(sensor_id, str):
         raise _Reject("required text is missing", "sensor_id")
-    if not site.has_sensor(sensor_id):
+    if sensor_id not in metrics:
         raise _Reject(f"unknown sensor {sensor_id[:80]!r} for site {site.id!r}", "sensor_id")
-    kind = site.sensor(sensor_id).kind
+    kind, allowed = metrics[sensor_id]
     start = _timestamp(row.get("start"))
     interval_s = row.get("interval_s", site.interval_s)
     if not _is_int(interval_s) or not 0 < interval_s <= MAX_INTERVAL_S:
@@ -86,16 +105,13 @@ def _check_row(site: Site, row: Any, latest_allowed: datetime) -> tuple[Any, ...
     if start > latest_allowed:
         raise _Reject(f"{start.isoformat()} is in the future (more than {site.max_future_s} s ahead)", "start")
     metric = row.get("metric")
-    allowed = METRICS_BY_KIND[kind]
-    if metric not in allowed:
-        raise _Reject(
-            f"metric {_show(metric)} does not fit a {kind.value} sensor (expected {', '.join(allowed)})", "metric"
-        )
+    if not isinstance(metric, str) or metric not in allowed:
+        raise _Reject(f"metric {_show(metric)} does not fit a {kind} sensor (expected {', '.join(allowed)})", "metric")
     value = _value(row.get("value"), whole=allowed[metric], signed=metric in SIGNED_METRICS)
     quality = row.get("quality", "ok")
     if quality not in _QUALITIES:
         raise _Reject(f"must be one of {', '.join(sorted(_QUALITIES))}, got {_show(quality)}", "quality")
-    return sensor_id, start, interval_s, metric, value, quality
+    return sensor_id, _epoch_us(start), interval_s, metric, value, quality
 
 
 def _timestamp(raw: Any) -> datetime:

@@ -152,56 +152,49 @@ class DuckDBStore:
             return AppendResult(inserted=0, duplicates=0, corrections=0)
         batch = frame.loc[:, list(OBSERVATION_COLUMNS)].assign(pos=np.arange(n, dtype=np.int64))
         with self._session() as con:
-            with _registered(con, "_frame", batch), _transaction(con):
-                new_rows, new_keys = self._insert_new(con)
+            span = (batch["start"].min().to_pydatetime(), batch["start"].max().to_pydatetime())
+            with _registered(con, "_frame", batch):
+                new_rows, new_keys = self._insert_new(con, span)
             self._next_seq += n  # under the lock: the next batch's rows come after these
         return AppendResult(
             inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys
         )
 
-    def _insert_new(self, con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    def _insert_new(self, con: duckdb.DuckDBPyConnection, span: tuple[Any, Any]) -> tuple[int, int]:
         """Insert the rows of the registered ``_frame`` that are not exact duplicates.
 
-        Returns (rows stored, keys stored for the first time).
+        Two statements: one finds the new rows (flagging keys never stored before), one inserts
+        them in a transaction. Both run under the store's lock on its one connection, so nothing
+        can be written in between. Returns (rows stored, keys stored for the first time).
         """
-        span = _one(con, "SELECT min(start), max(start) FROM _frame")
-        # Stored rows that could clash: the batch's start range, pruned by zone maps.
-        _run(
-            con,
+        new = con.sql(
             f"""
-            CREATE TEMP TABLE _stored AS
-            SELECT {_KEY}, value FROM observations WHERE start BETWEEN ? AND ?
-            """,
-            span,
-        )
-        # Distinct (key, value) of the batch, first occurrence wins, minus what is stored.
-        _run(
-            con,
-            f"""
-            CREATE TEMP TABLE _new AS
-            SELECT b.* FROM (
+            WITH stored AS (
+                SELECT {_KEY}, value FROM observations WHERE start BETWEEN ? AND ?
+            ), batch AS (
                 SELECT {_KEY}, value, min(pos) AS pos,
                        arg_min(quality, pos) AS quality, arg_min(received_at, pos) AS received_at
                 FROM _frame GROUP BY {_KEY}, value
-            ) AS b
-            ANTI JOIN _stored USING ({_KEY}, value)
+            ), fresh AS (
+                SELECT * FROM batch ANTI JOIN stored USING ({_KEY}, value)
+            )
+            SELECT fresh.*, NOT EXISTS (
+                SELECT 1 FROM stored s WHERE s.sensor_id = fresh.sensor_id AND s.start = fresh.start
+                  AND s.interval_s = fresh.interval_s AND s.metric = fresh.metric
+            ) AS new_key
+            FROM fresh
             """,
-        )
-        (new_keys,) = _one(
-            con,
-            f"""
-            SELECT count(*) FROM (SELECT DISTINCT {_KEY} FROM _new) AS k
-            ANTI JOIN _stored USING ({_KEY})
-            """,
-        )
-        (new_rows,) = _one(
-            con,
-            f"INSERT INTO observations SELECT ? + pos, {_OBS_SELECT} FROM _new ORDER BY start",
-            [self._next_seq],
-        )
-        _run(con, "DROP TABLE _stored")
-        _run(con, "DROP TABLE _new")
-        return int(new_rows), int(new_keys)
+            params=list(span),
+        ).to_arrow_table()
+        if new.num_rows == 0:
+            return 0, 0
+        keys = ["sensor_id", "start", "interval_s", "metric"]
+        first_time = new.filter(new["new_key"]).select(keys)
+        new_keys = first_time.group_by(keys).aggregate([]).num_rows if first_time.num_rows else 0
+        with _registered(con, "_new", new), _transaction(con):
+            _run(con, f"INSERT INTO observations SELECT ? + pos, {_OBS_SELECT} FROM _new ORDER BY start",
+                 [self._next_seq])
+        return new.num_rows, new_keys
 
     def observations(
         self,
