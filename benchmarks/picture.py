@@ -25,7 +25,8 @@ SQUARE = {"type": "Polygon", "coordinates": [[[4.0, 52.0], [4.001, 52.0], [4.001
 
 def synthetic_site(n_zones: int = N_ZONES) -> Site:
     """Half camera zones (half of them with wifi too), 30 % line-counter zones (a third with a
-    camera), 20 % flow zones with two passes counters; plus parking, transit and weather."""
+    camera, a third seeing only 30 % of their entrances), 20 % flow zones with two passes
+    counters; plus parking, transit and weather."""
     zones, sensors = [], []
     for z in range(n_zones):
         zone_id, kind = f"z{z}", z % 10
@@ -33,7 +34,7 @@ def synthetic_site(n_zones: int = N_ZONES) -> Site:
         zones.append(Zone(
             id=zone_id, name=zone_id, geometry=SQUARE, area_m2=500.0 + 10 * z,
             thresholds=LevelThresholds.fruin_flow() if flow_zone else LevelThresholds.fruin_density(),
-            width_m=6.0 if flow_zone else None, night_baseline=20.0,
+            width_m=6.0 if flow_zone else None, night_baseline=20.0, counted_entrances=0.3 if kind == 6 else 1.0,
         ))
         if kind < 5:
             sensors.append(Sensor(f"cam{z}", SensorKind.ZONE_COUNT, (zone_id,)))

@@ -18,14 +18,14 @@ Row = tuple[Any, ...]  # (sensor_id, interval index or datetime, metric, value[,
 
 
 def zone(zone_id: str, *, area: float = 1000.0, basis: str = "density", width: float | None = None,
-         night_baseline: float = 0.0) -> Zone:
+         night_baseline: float = 0.0, counted: float = 1.0) -> Zone:
     thresholds = {
         "density": LevelThresholds.fruin_density(),
         "flow": LevelThresholds.fruin_flow(),
         "count": LevelThresholds(LevelBasis.COUNT, 100, 200, 300),
     }[basis]
     return Zone(id=zone_id, name=zone_id, geometry=SQUARE, area_m2=area, thresholds=thresholds,
-                width_m=width, night_baseline=night_baseline)
+                width_m=width, night_baseline=night_baseline, counted_entrances=counted)
 
 
 def sensor(sensor_id: str, kind: str, *zones: str, **fields: Any) -> Sensor:

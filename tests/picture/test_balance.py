@@ -48,8 +48,25 @@ def test_signs_follow_direction():
 
 
 def test_process_variance_grows_with_crossings():
-    assert balance.crossing_variance(np.array([70.0]), np.array([30.0]), 0.03)[0] == pytest.approx(9.0)
-    assert balance.missing_variance(np.array([np.nan, 100.0]), np.array([0.5, 0.5])).tolist() == [0.0, 2500.0]
+    # (3 % of 100)² systematic + 100 for the Poisson count
+    assert balance.crossing_variance(np.array([70.0]), np.array([30.0]), 0.03)[0] == pytest.approx(109.0)
+    assert balance.crossing_variance(np.array([700.0]), np.array([300.0]), 0.03)[0] == pytest.approx(1900.0)
+
+
+
+def test_silent_counters_are_guessed_from_the_reporting_ones():
+    # crossings of the reporting counters, reporting counters, counters of the zone
+    crossings, reporting, counters = np.array([100.0, 100.0, 0.0, 80.0]), np.array([1, 2, 0, 2]), np.array([2, 2, 2, 0])
+    variance = balance.missing_variance(crossings, reporting, counters)
+    assert variance.tolist() == [10_000.0, 0.0, np.inf, 0.0]  # one silent of two: sd = the other's 100
+
+
+def test_an_infinite_process_variance_lets_the_measurement_decide():
+    people, variance, drift = balance.balance_step(
+        np.array([100.0]), np.array([50.0]), np.array([3.0]), net=np.array([0.0]),
+        process_variance=np.array([np.inf]), measurement=np.array([160.0]), measurement_variance=np.array([64.0]),
+    )
+    assert (people[0], variance[0], drift[0]) == (160.0, 64.0, 63.0)
 
 
 def test_night_measurement_sd_has_a_floor():
@@ -116,3 +133,33 @@ def test_a_start_without_previous_state_has_no_drift():
     assert states[0].people == 5.0  # night_baseline 0 + 5
     assert states[0].drift == 0.0
     assert states[0].uncertainty == pytest.approx(0.5 * 800, rel=1e-3)
+
+
+def test_a_reliable_camera_keeps_a_drifting_balance_anchored_and_the_drift_is_shown():
+    """A pier-like zone over a busy day: its only entrance counter counts 4 % too many in and 4 %
+    too few out (so its pure balance drifts by hundreds), its camera is ±5 %."""
+    pier = site([zone("pier", area=15_000)],
+                [sensor("gate", "line_count", "pier"), sensor("cam", "zone_count", "pier")])
+    n = 64
+    truth = np.round(4000 * np.sin(np.linspace(0, np.pi, n)) ** 2)
+    change = np.diff(truth, prepend=0.0)
+    churn = truth * INTERVAL_S / 3600  # a one-hour stay
+    entering = np.round((churn + np.maximum(change, 0)) * 1.04)
+    leaving = np.round((churn + np.maximum(-change, 0)) * 0.96)
+    camera = np.round(truth * (1 + 0.05 * np.random.default_rng(7).standard_normal(n)))
+    rows = [r for k in range(n) for r in (("gate", k, "in", entering[k]), ("gate", k, "out", leaving[k]),
+                                          ("cam", k, "count", camera[k]))]
+    states, _ = PictureModel(pier).compute_states(frame(rows), start=at(0), end=at(n))
+    people = np.array([s.people for s in states])
+    drift = np.array([s.drift for s in states])
+    pure = np.cumsum(entering - leaving)  # the counters alone
+
+    def wape(estimate: np.ndarray) -> float:
+        return float(np.abs(estimate - truth).sum() / truth.sum())
+
+    assert wape(pure) > 0.05 and pure[-1] - truth[-1] > 300
+    assert wape(people) < 0.75 * wape(camera)  # the balance smooths the camera ...
+    assert np.abs(people - truth).max() < 0.05 * truth.max()  # ... and the camera keeps it anchored
+    # drift = every correction of the pure balance: people = start + counted net + drift
+    assert drift - drift[0] == pytest.approx(people - people[0] - (pure - pure[0]))
+    assert drift[-1] < -250  # shown: the counters alone would be that many persons too high

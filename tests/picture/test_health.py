@@ -124,6 +124,17 @@ def test_spike_on_a_jump(history, value, status):
         assert health["cam"].detail == "count 400 jumped from 30"
 
 
+@pytest.mark.parametrize("history, value, status", [
+    ([400] * 8 + [70] * 6, 1200, SPIKE),  # after an evening's decline: judged against the last half hour
+    ([300] * 8 + [0] * 3, 300, OK),  # back after a few zeros
+    ([300] * 8 + [0] * 4, 300, SPIKE),  # back after a longer run of zeros: flagged once
+])
+def test_a_jump_is_judged_against_the_recent_level(history, value, status):
+    alone = site([zone("a", area=5000)], [sensor("cam", "zone_count", "a")], frozen_after_intervals=12)
+    rows = [("cam", k, "count", v) for k, v in enumerate(history)] + [("cam", len(history), "count", value)]
+    assert _health(alone, rows, len(history))["cam"].status is status
+
+
 def test_limits_are_configurable(beach):
     rows = [("cam", 0, "count", 3000)]
     assert _health(beach, rows, 0)["cam"].status is OK

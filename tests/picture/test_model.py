@@ -89,7 +89,7 @@ def test_balance_is_corrected_by_a_direct_count():
     rows = [("gate", 1, "in", 50), ("gate", 1, "out", 10), ("cam", 1, "count", 160)]
     state = _one(hall, rows, k=1, previous=previous)["hall"]
     prior = previous["hall"]
-    predicted, predicted_var = prior.people + 40, prior.uncertainty**2 + (0.03 * 60) ** 2
+    predicted, predicted_var = prior.people + 40, prior.uncertainty**2 + (0.03 * 60) ** 2 + 60
     gain = predicted_var / (predicted_var + (0.05 * 160) ** 2 + 1)
     assert state.people == pytest.approx(predicted + gain * (160 - predicted))
     assert state.drift == pytest.approx(prior.drift + gain * (160 - predicted))
@@ -106,6 +106,56 @@ def test_balance_carries_on_reduced_when_the_camera_goes():
     assert second.uncertainty > first["hall"].uncertainty
     silent = _one(hall, [], k=2, previous={"hall": second})["hall"]
     assert silent.status is NO_DATA and silent.people is None
+
+
+def test_a_balance_zone_whose_counters_all_fall_silent_follows_the_camera():
+    hall = _hall()
+    first = _one(hall, [("cam", 0, "count", 100), ("gate", 0, "in", 0), ("gate", 0, "out", 0)])["hall"]
+    second = _one(hall, [("cam", 1, "count", 180)], k=1, previous={"hall": first})["hall"]
+    assert second.people == 180.0 and second.uncertainty == pytest.approx((0.05**2 * 180**2 + 1) ** 0.5)
+    assert second.drift == pytest.approx(first.drift + 180 - first.people)  # the whole jump was a correction
+    assert second.status is REDUCED and second.sources == ("cam",) and second.inflow is None
+
+
+def _promenade(counted: float):
+    """A promenade with a camera and two line counters that see ``counted`` of its entrances."""
+    return site([zone("prom", area=5000, night_baseline=20, counted=counted)],
+                [sensor("cam", "zone_count", "prom"), sensor("east", "line_count", "prom"),
+                 sensor("west", "line_count", "prom", direction="out")])
+
+
+def test_a_partly_counted_zone_takes_presence_from_the_camera_and_scales_the_flows():
+    promenade = _promenade(0.25)
+    first = _one(promenade, [("cam", 0, "count", 1000), ("east", 0, "in", 40), ("east", 0, "out", 10),
+                             ("west", 0, "in", 5), ("west", 0, "out", 15)])["prom"]
+    # the balance would say 20 + (40 + 5) - (10 + 15) = 40; the camera says 1,000
+    assert first.people == 1000.0 and first.uncertainty == pytest.approx((50.0**2 + 1) ** 0.5)
+    assert (first.inflow, first.outflow) == (55 / 0.25, 15 / 0.25)  # counted / counted_entrances
+    assert first.drift is None and first.status is OK and first.sources == ("cam", "east", "west")
+    rows = [("cam", 1, "count", 1100), ("east", 1, "in", 900), ("east", 1, "out", 0)]
+    second = _one(promenade, rows, k=1, previous={"prom": first})["prom"]
+    assert second.people == 1100.0  # neither the previous estimate nor the counters move it
+    assert second.inflow is None and second.outflow is None  # west silent: the flows would be too low
+    assert second.status is REDUCED and second.sources == ("cam",)
+
+
+def test_a_partly_counted_zone_without_a_direct_sensor_has_flows_but_no_presence():
+    gates = site([zone("street", counted=0.5)], [sensor("gate", "line_count", "street")])
+    state = _one(gates, [("gate", 0, "in", 30), ("gate", 0, "out", 10)])["street"]
+    assert state.status is NO_DATA and state.people is None and state.level is None
+    assert (state.inflow, state.outflow, state.sources) == (60.0, 20.0, ("gate",))
+
+
+@pytest.mark.parametrize("counted, people", [(0.95, 1000 + 40 / 0.95), (0.94, 1500.0)])
+def test_zones_counted_from_95_percent_follow_the_balance(counted, people):
+    promenade = _promenade(counted)
+    previous = {"prom": ZoneState("prom", at(-1), INTERVAL_S, 1000.0, None, None, None, OK, drift=0.0,
+                                  uncertainty=0.0)}
+    rows = [("cam", 0, "count", 1500), ("east", 0, "in", 40), ("east", 0, "out", 0),
+            ("west", 0, "in", 0), ("west", 0, "out", 0)]
+    state = _one(promenade, rows, previous=previous)["prom"]
+    # a balance known exactly beforehand barely moves towards the camera in one quiet interval
+    assert state.people == pytest.approx(people, rel=0.01)
 
 
 def test_night_anchor_pulls_a_line_only_zone_to_its_baseline(square):

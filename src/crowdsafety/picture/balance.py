@@ -1,20 +1,31 @@
 """People present from line counters: an in/out balance corrected by a 1-D Kalman filter.
 
-A line counter at a zone's entrance counts the persons going in and out each interval, so the
-people present follow the balance
+A line counter at a zone's entrance counts the persons going in and out each interval. Where
+the counters see (nearly) everyone who enters, ``zone.counted_entrances >=``
+:data:`FULLY_COUNTED`, the people present follow the balance
 
-    presence(t) = presence(t-1) + in(t) - out(t)        (persons)
+    presence(t) = presence(t-1) + (in(t) - out(t)) / counted_entrances        (persons)
 
 summed over the zone's counters. A counter with ``direction = "out"`` swaps its ``in`` and
-``out``; a counter between two zones (``zones = [a, b]``) moves its ``in`` from b to a. Counters
-miss or double-count a few percent of crossings and not every entrance has one, so the pure
-balance drifts without bound. The picture corrects it with a one-dimensional Kalman filter whose
-state is the presence ``x`` (persons) with variance ``P`` (persons²):
+``out``; a counter between two zones (``zones = [a, b]``) moves its ``in`` from b to a. In a
+zone whose counters see fewer of its entrances the balance says little about presence (the
+uncounted entrances carry most of the comings and goings), so there the counters give the
+zone's inflow and outflow only, ``counted / counted_entrances`` persons per interval, and the
+presence comes from the direct sensors. Counters miss or double-count a few percent of
+crossings, so even a complete balance drifts without bound. The picture corrects it with a
+one-dimensional Kalman filter whose state is the presence ``x`` (persons) with variance ``P``
+(persons²):
 
-- **predict**: ``x⁻ = x + Σ(in - out)``, ``P⁻ = P + Q`` with ``Q = Σ (r·(in + out))²``: the
-  uncertainty grows with the number of crossings (``r`` = the counter's relative sd, default
-  :data:`DEFAULT_RELIABILITY`). A silent or unhealthy counter adds no crossings but
-  ``(share of silent counters × previous crossings)²`` to ``Q``.
+- **predict**: ``x⁻ = x + Σ(in - out)/c`` (``c`` = counted_entrances), ``P⁻ = P + Q`` with
+  ``Q = Σ ((r·n)² + n)/c²``, ``n = in + out`` crossings: a systematic error of the counter
+  (``r`` = its relative sd, default :data:`DEFAULT_RELIABILITY`) plus independent misses and
+  double counts with the variance of a Poisson count (:data:`COUNT_VARIANCE` persons² per
+  crossing). The uncertainty grows with the number of crossings, so after a busy hour a camera
+  outweighs the balance and after a quiet one the balance outweighs the camera (on the
+  simulated Pier the Poisson term is what makes ``uncertainty`` match the actual errors: without
+  it they were three times the stated sd). A silent or unhealthy counter adds no crossings;
+  its crossings are guessed as those of the mean reporting counter and that guess, as an sd,
+  adds to ``Q``; with every counter silent ``Q`` is infinite and the direct estimate decides.
 - **update**: where the zone has direct estimates (zone_count, device_count, Little's law;
   fused to ``z`` with variance ``R``), ``K = P⁻/(P⁻ + R)``, ``x = x⁻ + K(z - x⁻)``,
   ``P = (1 - K)P⁻``.
@@ -38,8 +49,12 @@ import pandas as pd
 
 from crowdsafety.domain import Sensor
 
+#: Share of a zone's entrances its counters must see for its presence to follow the balance.
+FULLY_COUNTED = 0.95
 #: Relative sd of a line counter's in/out counts without a stated reliability (±3 %).
 DEFAULT_RELIABILITY = 0.03
+#: Variance of a counter's independent errors per crossing, persons² (that of a Poisson count).
+COUNT_VARIANCE = 1.0
 #: Nightly pseudo-measurement sd: this share of the baseline, but at least NIGHT_MIN_SD persons.
 NIGHT_RELATIVE_SD = 0.2
 NIGHT_MIN_SD = 5.0
@@ -61,13 +76,22 @@ def signs(sensor: Sensor) -> tuple[float, float]:
 def crossing_variance(
     inflow: np.ndarray, outflow: np.ndarray, reliability: np.ndarray | float
 ) -> np.ndarray:
-    """Process variance (persons²) of one counter's net count: ``(r·(in + out))²``."""
-    return np.asarray((np.asarray(reliability) * (inflow + outflow)) ** 2)
+    """Process variance (persons²) of one counter's net count: ``(r·n)² + COUNT_VARIANCE·n``, n = in + out."""
+    crossings = inflow + outflow
+    return np.asarray((np.asarray(reliability) * crossings) ** 2 + COUNT_VARIANCE * crossings)
 
 
-def missing_variance(previous_crossings: np.ndarray, missing_share: np.ndarray) -> np.ndarray:
-    """Process variance (persons²) for crossings not counted by silent counters."""
-    return np.asarray((np.nan_to_num(previous_crossings) * missing_share) ** 2)
+def missing_variance(crossings: np.ndarray, reporting: np.ndarray, counters: np.ndarray) -> np.ndarray:
+    """Process variance (persons²) for the crossings of silent counters.
+
+    ``crossings`` = Σ(in + out) of the ``reporting`` counters out of the zone's ``counters``;
+    each silent counter is guessed to see the mean reporting counter's crossings, with that
+    guess as sd. Infinite where every counter is silent, 0 where none is.
+    """
+    silent = counters - reporting
+    with np.errstate(divide="ignore", invalid="ignore"):
+        guess = np.where(reporting > 0, crossings * silent / reporting, np.inf)
+    return np.asarray(np.where(silent > 0, guess**2, 0.0))
 
 
 def night_measurement(baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,16 +118,19 @@ def balance_step(
     """One interval of the filter for arrays of zones: (people, variance, drift).
 
     ``net`` = Σ(in - out) persons; ``measurement`` NaN where the zone has no direct estimate.
+    An infinite ``process_variance`` makes the measurement decide (gain 1, variance its own).
     """
     predicted = people + net
     predicted_var = variance + process_variance
     has = ~np.isnan(measurement)
-    with np.errstate(invalid="ignore"):
-        gain = np.where(has, predicted_var / (predicted_var + measurement_variance), 0.0)
+    unknown = np.isinf(predicted_var)
+    with np.errstate(invalid="ignore"):  # inf / inf and 0 · inf, replaced below
+        gain = np.where(has, np.where(unknown, 1.0, predicted_var / (predicted_var + measurement_variance)), 0.0)
+        updated_var = np.where(has & unknown, measurement_variance, (1.0 - gain) * predicted_var)
     correction = np.where(has, gain * (np.where(has, measurement, 0.0) - predicted), 0.0)
     updated = predicted + correction
     clipped = np.maximum(-updated, 0.0)
-    return updated + clipped, (1.0 - gain) * predicted_var, drift + correction + clipped
+    return updated + clipped, updated_var, drift + correction + clipped
 
 
 def anchor_flags(starts_ns: np.ndarray, *, interval_s: int, timezone: str, hour: int | None) -> np.ndarray:

@@ -4,9 +4,12 @@ Observations become a row of *columns*, one per (people sensor, metric): ``count
 zone_count sensor, ``devices`` for a device_count sensor, ``in``/``out``/``passes`` for a
 line_count sensor; columns of one sensor are contiguous. *Links* tie columns to zones with the
 factor or sign each estimator needs, so an interval is estimated with array operations and
-``np.bincount`` per zone instead of Python loops over zones. A line counter feeds the balance of
-a zone graded by density or count, and the flow and Little's-law presence of a zone graded by
-flow; only its first two zones count (``in`` enters the first, leaves the second).
+``np.bincount`` per zone instead of Python loops over zones. A line counter feeds the in/out
+counts of a zone graded by density or count (its presence too where the zone is fully counted,
+see :data:`~crowdsafety.picture.balance.FULLY_COUNTED`), and the flow and Little's-law presence
+of a zone graded by flow; only its first two zones count (``in`` enters the first, leaves the
+second). Every link also names its *member*, the (sensor, zone) pair, so the picture can tell
+which sensors fed which zone.
 """
 
 from __future__ import annotations
@@ -29,26 +32,28 @@ PEOPLE_METRICS: dict[SensorKind, tuple[str, ...]] = {
 #: Every metric any sensor may report (observation metrics outside the site's columns are ignored).
 ALL_METRICS: tuple[str, ...] = tuple(dict.fromkeys(m for ms in METRICS_BY_KIND.values() for m in ms))
 
-#: (column, zone, a, b, share) of one link.
-LinkRow = tuple[int, int, float, float, float]
+#: (column, zone, a, b, share, member) of one link.
+LinkRow = tuple[int, int, float, float, float, int]
 
 
 @dataclass(frozen=True)
 class Links:
-    """Parallel arrays: ``col`` (observation column), ``zone`` and per-link parameters ``a``, ``b``
-    and ``share`` (the zone's part of the sensor's area)."""
+    """Parallel arrays: ``col`` (observation column), ``zone``, per-link parameters ``a``, ``b``
+    and ``share`` (the zone's part of the sensor's area), and ``member`` (position of the
+    (sensor, zone) pair in ``SiteIndex.member_sensor``)."""
 
     col: np.ndarray
     zone: np.ndarray
     a: np.ndarray
     b: np.ndarray
     share: np.ndarray
+    member: np.ndarray
 
     @classmethod
     def from_rows(cls, rows: list[LinkRow]) -> Links:
-        arr = np.array(rows, dtype=float).reshape(-1, 5)
-        ints = arr[:, :2].astype(np.int64)
-        return cls(ints[:, 0], ints[:, 1], arr[:, 2].copy(), arr[:, 3].copy(), arr[:, 4].copy())
+        arr = np.array(rows, dtype=float).reshape(-1, 6)
+        ints = arr[:, [0, 1, 5]].astype(np.int64)
+        return cls(ints[:, 0], ints[:, 1], arr[:, 2].copy(), arr[:, 3].copy(), arr[:, 4].copy(), ints[:, 2])
 
 
 def site_index(site: Site) -> SiteIndex:
@@ -72,6 +77,7 @@ class SiteIndex:
         self.zone_ids = [z.id for z in zones]
         self.area = np.array([z.area_m2 for z in zones], dtype=float)
         self.night_baseline = np.array([z.night_baseline for z in zones], dtype=float)
+        self.counted_entrances = np.array([z.counted_entrances for z in zones], dtype=float)
         self.basis = np.array([BASIS_CODES[z.thresholds.basis] for z in zones], dtype=np.int8)
         self.thresholds = np.array(
             [(z.thresholds.yellow, z.thresholds.orange, z.thresholds.red) for z in zones], dtype=float
@@ -95,7 +101,8 @@ class SiteIndex:
         self.devices = Links.from_rows(rows["devices"])
         #: Little's law on ``passes`` in flow zones: a = zone length m, b = relative sd.
         self.littles = Links.from_rows(rows["littles"])
-        #: col = the ``in`` column (``out`` is col + 1): a = sign of ``in``, b = relative sd.
+        #: In/out counters of zones graded by density or count: col = the ``in`` column (``out`` is
+        #: col + 1), a = sign of ``in``, b = relative sd.
         self.lines = Links.from_rows(rows["lines"])
         #: col = the ``passes`` column (``in`` + ``out`` where a counter reports no passes): a = width m.
         self.flows = Links.from_rows(rows["flows"])
@@ -105,14 +112,15 @@ class SiteIndex:
         n_zones = len(zones)
         self.n_people = np.bincount(self.member_zone, minlength=n_zones)
         self.n_lines = np.bincount(self.lines.zone, minlength=n_zones)
-        self.is_balance = self.n_lines > 0
+        #: Zones whose presence follows the in/out balance: counters on (nearly) every entrance.
+        self.is_balance = (self.n_lines > 0) & (self.counted_entrances >= balance.FULLY_COUNTED)
         direct_zones = np.concatenate([self.counts.zone, self.devices.zone, self.littles.zone])
         self.has_direct = np.bincount(direct_zones, minlength=n_zones) > 0
-        #: Per zone, the positions of its people sensors, and their ids.
+        #: Per zone, the positions of its members (its people sensors), and their sensor ids.
         self.zone_members: list[list[int]] = [[] for _ in zones]
-        for s, z in members:
-            self.zone_members[z].append(s)
-        self.all_sources = [tuple(self.sensor_ids[s] for s in group) for group in self.zone_members]
+        for m, (_, z) in enumerate(members):
+            self.zone_members[z].append(m)
+        self.all_sources = [tuple(self.sensor_ids[s] for s in self.member_sensor[group]) for group in self.zone_members]
 
     @property
     def n_zones(self) -> int:
@@ -125,6 +133,10 @@ class SiteIndex:
     @property
     def n_columns(self) -> int:
         return len(self.col_sensor)
+
+    @property
+    def n_members(self) -> int:
+        return len(self.member_sensor)
 
     def per_sensor_any(self, col_values: np.ndarray) -> np.ndarray:
         """``col_values`` [..., C] bool -> [..., S]: any column of the sensor is true."""
@@ -153,26 +165,27 @@ def _columns_and_links(site: Site) -> tuple[list[int], np.ndarray, dict[str, lis
             col_lut[s, ALL_METRICS.index(m)] = len(col_sensor)
             col_sensor.append(s)
         zs = [zone_pos[z] for z in dict.fromkeys(sensor.zones) if z in zone_pos]
+        member = {z: len(members) + i for i, z in enumerate(zs)}
         members += [(s, z) for z in zs]
         total_area = sum(zones[z].area_m2 for z in zs)
         for z in zs:
             share = zones[z].area_m2 / total_area
             if sensor.kind is SensorKind.ZONE_COUNT:
-                rows["counts"].append((col, z, 1.0, zone_count.reliability(sensor), share))
+                rows["counts"].append((col, z, 1.0, zone_count.reliability(sensor), share, member[z]))
             elif sensor.kind is SensorKind.DEVICE_COUNT:
                 calibration = device_count.calibration(sensor)
-                rows["devices"].append((col, z, calibration, device_count.reliability(sensor), share))
+                rows["devices"].append((col, z, calibration, device_count.reliability(sensor), share, member[z]))
         if sensor.kind is not SensorKind.LINE_COUNT:
             continue
         for z, sign in zip(zs[:2], balance.signs(sensor), strict=False):
             flow_zone = zones[z].thresholds.basis is LevelBasis.FLOW
             if not flow_zone:
-                rows["lines"].append((col, z, sign, balance.reliability(sensor), 1.0))
+                rows["lines"].append((col, z, sign, balance.reliability(sensor), 1.0, member[z]))
             width = sensor.width_m or zones[z].width_m
             if width is None:
                 continue
-            rows["flows"].append((col + 2, z, width, 0.0, 1.0))
+            rows["flows"].append((col + 2, z, width, 0.0, 1.0, member[z]))
             if flow_zone:
                 length = zones[z].area_m2 / (zones[z].width_m or width)
-                rows["littles"].append((col + 2, z, length, flow.presence_reliability(sensor), 1.0))
+                rows["littles"].append((col + 2, z, length, flow.presence_reliability(sensor), 1.0, member[z]))
     return col_sensor, col_lut, rows, members

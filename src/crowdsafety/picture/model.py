@@ -5,14 +5,20 @@ line_count) that are healthy and reported a usable value (quality not ``suspect`
 
 - direct estimates (zone counts, calibrated device counts, Little's law in flow zones) are fused
   by inverse variance (:mod:`.fusion`);
-- a zone with in/out line counters follows the Kalman-corrected balance (:mod:`.balance`),
-  updated by those direct estimates;
+- a zone whose in/out line counters see (nearly) all its entrances (``counted_entrances >=``
+  :data:`~crowdsafety.picture.balance.FULLY_COUNTED`) follows the Kalman-corrected balance
+  (:mod:`.balance`), updated by those direct estimates; in any other zone the counters give
+  inflow/outflow only (the counted persons / ``counted_entrances``) and presence is the fused
+  direct estimate;
+- inflow/outflow (persons per interval) where every in/out counter of the zone reported (a
+  silent counter would make them too low);
 - flow (persons/m/min) from ``passes`` (:mod:`.flow`); density, service level and colour
   (:mod:`.levels`).
 
-Data status: OK when every people sensor of the zone is healthy and contributed, REDUCED when an
-estimate exists without some of them, NO_DATA when nothing usable is left: then people, density,
-level and service level are None, never 0. ``sources`` are the contributing sensor ids.
+Data status: OK when every people sensor of the zone is healthy and fed its figures, REDUCED
+when an estimate exists without some of them, NO_DATA when no presence can be estimated: then
+people, density, level and service level are None, never 0. ``sources`` lists the sensors that
+fed the zone's people, inflow/outflow or flow figures in that interval, and no other.
 """
 
 from __future__ import annotations
@@ -46,21 +52,19 @@ class _Carry:
     people: np.ndarray
     sd: np.ndarray
     drift: np.ndarray
-    inflow: np.ndarray
-    outflow: np.ndarray
 
     @classmethod
     def from_states(cls, index: SiteIndex, previous: Mapping[str, ZoneState] | None) -> _Carry:
         previous = previous or {}
-        none: tuple[float | None, ...] = (None,) * 5
+        none: tuple[float | None, ...] = (None,) * 3
         rows = []
         for zone_id in index.zone_ids:
             state = previous.get(zone_id)
             if state is None or state.people is None:
                 rows.append(none)
             else:
-                rows.append((state.people, state.uncertainty, state.drift, state.inflow, state.outflow))
-        fields = np.array(rows, dtype=float).reshape(-1, 5).T  # None becomes NaN
+                rows.append((state.people, state.uncertainty, state.drift))
+        fields = np.array(rows, dtype=float).reshape(-1, 3).T  # None becomes NaN
         return cls(*fields)
 
 
@@ -69,9 +73,11 @@ class _Interval:
     """Result arrays of one interval (per zone) and the carry for the next."""
 
     carry: _Carry
+    inflow: np.ndarray
+    outflow: np.ndarray
     flow: np.ndarray
     status: np.ndarray
-    contributed: np.ndarray  # [S] bool
+    fed: np.ndarray  # [members] bool: the (sensor, zone) pair fed the zone's figures
 
 
 class PictureModel:
@@ -170,6 +176,7 @@ class PictureModel:
         ok = usable & healthy[ix.col_sensor]
         v = np.where(ok, values, np.nan)
         passes = _passes(v, ix.flows.col)
+        fed = np.zeros(ix.n_members, dtype=bool)
 
         counts, devices, littles = ix.counts, ix.devices, ix.littles
         people_c, var_c = zone_count_estimate(v[counts.col], share=counts.share, reliability=counts.b)
@@ -181,22 +188,21 @@ class PictureModel:
         direct_var = np.concatenate([var_c, var_d, fusion.measurement_variance(people_l, littles.b)])
         zone = np.concatenate([counts.zone, devices.zone, littles.zone])
         has = ~np.isnan(direct)
+        fed[np.concatenate([counts.member, devices.member, littles.member])[has]] = True
         measured, measured_var, n_direct = fusion.fuse_by_zone(direct[has], direct_var[has], zone[has], n_zones)
 
         flows = ix.flows
         rate = flow_rate(passes[flows.col], interval_s=ix.interval_s, width_m=flows.a)
         has = ~np.isnan(rate)
+        fed[flows.member[has]] = True
         n_flow = np.bincount(flows.zone[has], minlength=n_zones)
         with np.errstate(invalid="ignore"):
             flow = np.bincount(flows.zone[has], weights=rate[has], minlength=n_zones) / n_flow
 
-        carry = self._balance(v, carry, anchor, measured, measured_var, n_direct)
-        contributed = ix.per_sensor_any(ok)
-        n_contributed = np.bincount(ix.member_zone, weights=contributed[ix.member_sensor], minlength=n_zones)
-        status = np.where(
-            np.isnan(carry.people), _NO_DATA, np.where(n_contributed == ix.n_people, _OK, _REDUCED)
-        )
-        return _Interval(carry, flow, status, contributed)
+        carry, inflow, outflow = self._balance(v, carry, anchor, measured, measured_var, n_direct, fed)
+        n_fed = np.bincount(ix.member_zone, weights=fed, minlength=n_zones)
+        status = np.where(np.isnan(carry.people), _NO_DATA, np.where(n_fed == ix.n_people, _OK, _REDUCED))
+        return _Interval(carry, inflow, outflow, flow, status, fed)
 
     def _balance(
         self,
@@ -206,24 +212,26 @@ class PictureModel:
         measured: np.ndarray,
         measured_var: np.ndarray,
         n_direct: np.ndarray,
-    ) -> _Carry:
-        """People per zone: the Kalman balance where there are line counters, else ``measured``."""
+        fed: np.ndarray,
+    ) -> tuple[_Carry, np.ndarray, np.ndarray]:
+        """People per zone (the Kalman balance in fully counted zones, else ``measured``) and the
+        inflow/outflow of zones with in/out counters; marks the counters that fed them in ``fed``."""
         ix, n_zones = self.index, self.index.n_zones
         lines = ix.lines
         count_in, count_out = v[lines.col], v[lines.col + 1]
         has = ~(np.isnan(count_in) & np.isnan(count_out))
         count_in, count_out = np.nan_to_num(count_in), np.nan_to_num(count_out)
+        zone = lines.zone[has]
+        scale = 1.0 / ix.counted_entrances
         enter = np.where(lines.a > 0, count_in, count_out)[has]
         leave = np.where(lines.a > 0, count_out, count_in)[has]
-        zone = lines.zone[has]
-        inflow = np.bincount(zone, weights=enter, minlength=n_zones)
-        outflow = np.bincount(zone, weights=leave, minlength=n_zones)
+        inflow = np.bincount(zone, weights=enter, minlength=n_zones) * scale
+        outflow = np.bincount(zone, weights=leave, minlength=n_zones) * scale
         n_lines = np.bincount(zone, minlength=n_zones)
-        crossings = balance.crossing_variance(count_in, count_out, lines.b)[has]
-        missing = 1.0 - n_lines / np.maximum(ix.n_lines, 1)
-        process_var = np.bincount(zone, weights=crossings, minlength=n_zones) + balance.missing_variance(
-            carry.inflow + carry.outflow, missing
-        )
+        crossings = np.bincount(zone, weights=(count_in + count_out)[has], minlength=n_zones) * scale
+        process_var = np.bincount(
+            zone, weights=balance.crossing_variance(count_in, count_out, lines.b)[has], minlength=n_zones
+        ) * scale**2 + balance.missing_variance(crossings, n_lines, ix.n_lines)
 
         known = ~np.isnan(carry.people)
         prior_people, prior_var = balance.prior(ix.area, ix.night_baseline)
@@ -240,15 +248,15 @@ class PictureModel:
         )
 
         is_balance = ix.is_balance
+        all_counted = (n_lines == ix.n_lines) & (n_lines > 0)
+        fed[lines.member[has]] |= (is_balance | all_counted)[lines.zone[has]]
         estimated = np.where(is_balance, (n_lines > 0) | (n_direct > 0), n_direct > 0)
-        counted = is_balance & (n_lines > 0)
-        return _Carry(
+        carry = _Carry(
             people=np.where(estimated, np.where(is_balance, people, measured), np.nan),
             sd=np.where(estimated, np.sqrt(np.where(is_balance, variance, measured_var)), np.nan),
             drift=np.where(estimated & is_balance, np.where(known, drift, 0.0), np.nan),
-            inflow=np.where(counted, inflow, np.nan),
-            outflow=np.where(counted, outflow, np.nan),
         )
+        return carry, np.where(all_counted, inflow, np.nan), np.where(all_counted, outflow, np.nan)
 
     def _states(self, result: _Interval, start_ns: int) -> list[ZoneState]:
         ix, carry = self.index, result.carry
@@ -257,16 +265,17 @@ class PictureModel:
         service = levels.service_level_codes(density, result.flow, ix.basis == levels.FLOW_BASIS).tolist()
         start = pd.Timestamp(start_ns, tz="UTC").to_pydatetime()
         people, sd, drift, inflow, outflow, flow, dens = (
-            _values(a) for a in (carry.people, carry.sd, carry.drift, carry.inflow, carry.outflow, result.flow, density)
+            _values(a)
+            for a in (carry.people, carry.sd, carry.drift, result.inflow, result.outflow, result.flow, density)
         )
-        contributed = result.contributed
+        fed = result.fed
         states = []
         for z, zone_id in enumerate(ix.zone_ids):
             status = int(result.status[z])
             if status == _OK:
                 sources = ix.all_sources[z]
             else:
-                sources = tuple(ix.sensor_ids[s] for s in ix.zone_members[z] if contributed[s])
+                sources = tuple(ix.sensor_ids[ix.member_sensor[m]] for m in ix.zone_members[z] if fed[m])
             states.append(ZoneState(
                 zone_id=zone_id,
                 start=start,
