@@ -63,6 +63,14 @@ class Runtime:
         """Start of the latest complete interval at the clock's now."""
         return self.floor(self.clock.now() - timedelta(seconds=self.site.interval_s))
 
+    def live_interval(self, latest_data: datetime) -> datetime:
+        """The last interval the live picture shows: the newest interval with data, while that
+        is less than ``stale_after_intervals`` behind the clock (sensors deliver with a delay,
+        and a picture ahead of its data would show every zone as missing); else the clock's."""
+        current = self.current_interval()
+        behind = (current - self.floor(latest_data)).total_seconds() / self.site.interval_s
+        return self.floor(latest_data) if 0 <= behind < self.site.stale_after_intervals else current
+
     def floor(self, t: datetime) -> datetime:
         step = self.site.interval_s
         seconds = int(t.timestamp()) // step * step
@@ -81,13 +89,13 @@ class Runtime:
         limit on how far back). Returns the number of intervals computed.
         """
         with self._lock:
-            last = self.current_interval() if until is None else self.floor(until)
-            step = timedelta(seconds=self.site.interval_s)
-            latest = self.store.latest_zone_states(last)
-            resume = max((s.start for s in latest.values()), default=None)
             span = self.store.observation_span()
             if span is None:
                 return 0
+            last = self.live_interval(span[1]) if until is None else self.floor(until)
+            step = timedelta(seconds=self.site.interval_s)
+            latest = self.store.latest_zone_states(last)
+            resume = max((s.start for s in latest.values()), default=None)
             start = resume + step if resume is not None else self.floor(max(span[0], last - timedelta(seconds=MAX_RECOMPUTE_S)))
             if self._dirty_from is not None:
                 start = min(start, self.floor(self._dirty_from))
