@@ -1,11 +1,11 @@
 """Runtime: the stored picture follows late and corrected observations."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.store import open_store
 
-NOW = datetime(2026, 7, 5, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 7, 5, 12, 0, tzinfo=UTC)
 
 
 def _rows(start, n, value_of):

@@ -14,33 +14,39 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from crowdsafety import __version__
-from crowdsafety.api.routers import observations, sensors, site, zones
+from crowdsafety.api.routers import access, alerts, decisions, observations, public, sensors, site, zones
 from crowdsafety.service import Runtime
+from crowdsafety.service.deciding import Decider, build_decider
 
 log = logging.getLogger(__name__)
 
 
-def create_app(runtime: Runtime, *, refresh_every_s: float | None = None) -> FastAPI:
+def create_app(
+    runtime: Runtime, *, refresh_every_s: float | None = None, decider: Decider | None = None
+) -> FastAPI:
     """Build the app for ``runtime``; with ``refresh_every_s`` a background thread keeps the
-    picture up to date without blocking requests."""
+    picture and the alerts up to date without blocking requests."""
+    decider = decider or build_decider(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = None
         if refresh_every_s:
-            thread = threading.Thread(target=_refresh_loop, args=(runtime, refresh_every_s, stop),
+            thread = threading.Thread(target=_refresh_loop, args=(runtime, decider, refresh_every_s, stop),
                                       name="picture-refresh", daemon=True)
             thread.start()
         yield
         stop.set()
         if thread:
             thread.join(timeout=10)
+        decider.close()
 
     app = FastAPI(title="Crowd Safety Manager", version=__version__, lifespan=lifespan,
                   description="The shared picture of crowding: zones, sensors, observations.")
     app.state.runtime = runtime
-    for module in (site, zones, sensors, observations):
+    app.state.decider = decider
+    for module in (site, zones, sensors, observations, alerts, decisions, public, access):
         app.include_router(module.router)
 
     @app.exception_handler(RequestValidationError)
@@ -61,9 +67,10 @@ def create_app(runtime: Runtime, *, refresh_every_s: float | None = None) -> Fas
     return app
 
 
-def _refresh_loop(runtime: Runtime, every_s: float, stop: threading.Event) -> None:
+def _refresh_loop(runtime: Runtime, decider: Decider, every_s: float, stop: threading.Event) -> None:
     while not stop.wait(every_s):
         try:
             runtime.refresh()
+            decider.evaluate()
         except Exception:  # keep the service alive; the next round tries again
             log.exception("picture refresh failed")

@@ -19,6 +19,7 @@ from crowdsafety.cli.progress import progress_bar
 from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.domain import Site
 from crowdsafety.service import ReplayClock, Runtime
+from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.sites import load_site
 from crowdsafety.store import open_store
 
@@ -77,8 +78,10 @@ def prepare(site_name: str, store_url: str, seed: int = 0) -> tuple[Runtime, Dem
     return runtime, data, future
 
 
-def replay(runtime: Runtime, future: pd.DataFrame, tick_s: float, stop: threading.Event) -> None:
-    """Feed one interval per tick through the ingest path, then refresh the picture."""
+def replay(
+    runtime: Runtime, future: pd.DataFrame, tick_s: float, stop: threading.Event, decider: Decider | None = None
+) -> None:
+    """Feed one interval per tick through the ingest path, then refresh the picture and alerts."""
     step = runtime.site.interval_s
     groups = iter(future.groupby("start", sort=True))
     pending = next(groups, None)
@@ -89,6 +92,8 @@ def replay(runtime: Runtime, future: pd.DataFrame, tick_s: float, stop: threadin
             runtime.ingest(rows[["sensor_id", "start", "interval_s", "metric", "value", "quality"]].to_dict("records"))
             pending = next(groups, None)
         runtime.refresh()
+        if decider is not None:
+            decider.evaluate()
 
 
 def register(app: typer.Typer) -> None:
@@ -117,10 +122,12 @@ def register(app: typer.Typer) -> None:
         console.print(f"Replaying one {runtime.site.interval_s // 60}-minute interval every {tick:g} s.")
         console.print(f"Dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
         stop = threading.Event()
-        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop), name="replay", daemon=True)
+        decider = build_decider(runtime)
+        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop, decider), name="replay",
+                                  daemon=True)
         feeder.start()
         try:
-            uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+            uvicorn.run(create_app(runtime, decider=decider), host=host, port=port, log_level="warning")
         finally:
             stop.set()
             feeder.join(timeout=5)

@@ -163,6 +163,8 @@ def _parse_time(text: str) -> datetime:
     return t.astimezone(timezone.utc)
 
 
+from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
 
 _demo.register(app)
+_decide.register(app)

@@ -15,6 +15,7 @@ from typing import Protocol, Sequence
 import pandas as pd
 
 from crowdsafety.domain import SensorHealth, StoreError, ZoneState
+from crowdsafety.domain.decision import AlertRecord, DecisionEntry
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,65 @@ class Store(Protocol):
 
     def sensor_health(self) -> dict[str, SensorHealth]:
         """Current health per sensor id."""
+        ...
+
+    # -- decision support: alerts (current state, replaced) and the append-only decision log --
+
+    def put_alert(self, alert: AlertRecord, entry: DecisionEntry | None = None) -> None:
+        """Insert or replace ``alert`` (by id) and append ``entry`` to the log, atomically."""
+        ...
+
+    def alerts(
+        self,
+        *,
+        active: bool | None = None,
+        closed: bool | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts whose condition is ``active`` or not, whose status is closed or not, raised in
+        [start, end) (None: any); sorted by raised_at, id."""
+        ...
+
+    def alert(self, alert_id: str) -> AlertRecord | None:
+        """One alert by id, or None."""
+        ...
+
+    def append_decision(self, entry: DecisionEntry) -> None:
+        """Append a sealed entry; StoreError unless it extends the head (seq + 1, prev_hash).
+        The log has no update or delete: entries are permanent."""
+        ...
+
+    def decisions(
+        self, *, alert_id: str | None = None, after_seq: int = 0, limit: int | None = None
+    ) -> list[DecisionEntry]:
+        """Log entries with seq > ``after_seq`` (of one alert when given), in seq order."""
+        ...
+
+    def decision_head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the log's last entry, or None when empty."""
+        ...
+
+    # -- issued forecasts (columns: crowdsafety.store.forecast_rows.FORECAST_COLUMNS) ----------
+
+    def put_forecasts(self, frame: pd.DataFrame) -> int:
+        """Store issued forecasts, replacing rows of the same (zone_id, model, issued_at,
+        start); other issue times are kept. Returns the rows stored."""
+        ...
+
+    def forecasts(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        zone_ids: Sequence[str] | None = None,
+        model: str | None = None,
+        issued_by: datetime | None = None,
+        latest_only: bool = True,
+    ) -> pd.DataFrame:
+        """Forecasts of targets starting in [start, end) issued at or before ``issued_by``
+        (None: any); with ``latest_only`` only the latest issued per zone, model and target.
+        Sorted by zone_id, model, start, issued_at."""
         ...
 
     def close(self) -> None:

@@ -37,6 +37,9 @@ from crowdsafety.domain import (
     StoreError,
     ZoneState,
 )
+from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.store import duckdb_decisions as _decisions
+from crowdsafety.store import duckdb_forecasts as _forecasts
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.schema import DDL, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
 
@@ -118,7 +121,7 @@ class DuckDBStore:
                 f"(no {META_TABLE} table; found {', '.join(sorted(tables))})"
             )
         with _transaction(con):
-            for statement in DDL:
+            for statement in DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL:
                 _run(con, statement)
             _run(
                 con,
@@ -322,6 +325,82 @@ class DuckDBStore:
             )
             for sensor_id, at, status, last_seen, detail in rows
         }
+
+    # -- decision support (SQL in duckdb_decisions) -----------------------------------------------
+
+    def put_alert(self, alert: AlertRecord, entry: DecisionEntry | None = None) -> None:
+        """Insert or replace ``alert`` and append ``entry`` (when given) in one transaction."""
+        with self._session() as con, _transaction(con):
+            _decisions.put_alert(con, alert, entry)
+
+    def alerts(
+        self,
+        *,
+        active: bool | None = None,
+        closed: bool | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[AlertRecord]:
+        """Alerts filtered by condition, closed or not, raised in [start, end); by raised_at, id."""
+        with self._session() as con:
+            return _decisions.alerts(
+                con, active=active, closed=closed,
+                start=None if start is None else _utc(start, "start"),
+                end=None if end is None else _utc(end, "end"),
+            )
+
+    def alert(self, alert_id: str) -> AlertRecord | None:
+        """One alert by id, or None."""
+        with self._session() as con:
+            found = _decisions.alerts(con, alert_id=alert_id)
+        return found[0] if found else None
+
+    def append_decision(self, entry: DecisionEntry) -> None:
+        """Append a sealed entry if it extends the head; the log has no update or delete."""
+        with self._session() as con, _transaction(con):
+            _decisions.append_decision(con, entry)
+
+    def decisions(
+        self, *, alert_id: str | None = None, after_seq: int = 0, limit: int | None = None
+    ) -> list[DecisionEntry]:
+        """Log entries with seq > ``after_seq`` (of one alert when given), in seq order."""
+        with self._session() as con:
+            return _decisions.decisions(con, alert_id=alert_id, after_seq=after_seq, limit=limit)
+
+    def decision_head(self) -> tuple[int, str] | None:
+        """(seq, hash) of the last log entry, or None when empty."""
+        with self._session() as con:
+            return _decisions.decision_head(con)
+
+
+    # -- issued forecasts (SQL in duckdb_forecasts) -----------------------------------------------
+
+    def put_forecasts(self, frame: pd.DataFrame) -> int:
+        """Store issued forecasts (``FORECAST_COLUMNS``), replacing rows of the same
+        (zone_id, model, issued_at, start); returns the rows stored."""
+        rows = _forecasts.checked(frame)
+        if rows.empty:
+            return 0
+        with self._session() as con, _registered(con, "_forecasts", rows), _transaction(con):
+            return _forecasts.put_forecasts(con)
+
+    def forecasts(
+        self,
+        *,
+        start: datetime,
+        end: datetime,
+        zone_ids: Sequence[str] | None = None,
+        model: str | None = None,
+        issued_by: datetime | None = None,
+        latest_only: bool = True,
+    ) -> pd.DataFrame:
+        """Forecasts of targets starting in [start, end), issued at or before ``issued_by``;
+        with ``latest_only`` the latest issued per zone, model and target."""
+        with self._session() as con:
+            return _forecasts.forecasts(
+                con, start=_utc(start, "start"), end=_utc(end, "end"), zone_ids=zone_ids, model=model,
+                issued_by=None if issued_by is None else _utc(issued_by, "issued_by"), latest_only=latest_only,
+            )
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:

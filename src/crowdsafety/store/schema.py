@@ -7,6 +7,10 @@ refuses to open a file written with a newer version than it knows.
   constraint (corrections share a key), so bulk appends stay fast.
 - ``zone_states``: derived, one row per (zone_id, start), replaced on put.
 - ``sensor_health``: derived, one row per sensor, replaced on put.
+- ``alerts`` and ``decision_log`` (append-only, hash-chained): defined with their SQL in
+  :mod:`crowdsafety.store.duckdb_decisions` (``DECISION_DDL``).
+- ``forecasts``: issued forecasts, one row per (zone_id, model, issued_at, start), kept for
+  judging them later: :mod:`crowdsafety.store.duckdb_forecasts` (``FORECAST_DDL``).
 """
 
 from __future__ import annotations
