@@ -14,7 +14,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from crowdsafety import __version__
-from crowdsafety.api.routers import access, alerts, decisions, observations, public, sensors, site, zones
+from crowdsafety.api.routers import (
+    access,
+    alerts,
+    decisions,
+    forecasts,
+    live,
+    observations,
+    public,
+    sensors,
+    site,
+    zones,
+)
 from crowdsafety.service import Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 
@@ -46,8 +57,9 @@ def create_app(
                   description="The shared picture of crowding: zones, sensors, observations.")
     app.state.runtime = runtime
     app.state.decider = decider
-    for module in (site, zones, sensors, observations, alerts, decisions, public, access):
+    for module in (site, zones, sensors, observations, alerts, decisions, public, access, forecasts, live):
         app.include_router(module.router)
+    app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,0 +1,260 @@
+"""Features of one forecast row: zone ``z``, target hour ``t``, horizon ``h`` (origin ``o = t - h + 1``).
+
+Every value of the series a feature reads lies before the origin (index < ``o``): lags of the
+target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``), the level and
+anomaly of the days before the origin, the last hours before it, last year's change around the
+same date, and across zones the city-wide anomaly. Calendar, weather and planned events describe
+the target hour itself: they are known ahead (the weather as a forecast).
+
+Lags go back whole days or weeks of *local* clock time (the same local hour last week, also
+across a daylight-saving change); a lag that would land at or after the origin is unknown.
+Series values enter as ``log1p``. Lag features assume ``h <= 168``; the models keep to that.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from crowdsafety.forecast.calendar import HolidayCalendar, calendar_features
+from crowdsafety.forecast.history import History
+
+#: Hours a forecast may reach beyond the end of its history.
+MAX_HORIZON = 168
+WEEK = 168
+YEAR_WEEKS = 364  # days: the same weekday last year
+YEAR_DAYS = 365  # days: the same date last year
+CATEGORICAL = ("zone",)
+#: Nearest zones whose last hour tells about a zone's next.
+NEIGHBOURS = 3
+#: Features the models may only use with a non-negative effect.
+INCREASING = ("event_rate",)
+
+
+def _nanmean(stack: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(stack, axis=0)
+
+
+def _nanmedian(stack: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(stack, axis=0)
+
+
+class FeatureBuilder:
+    """Precomputes lags and calendars of a :class:`History` once; :meth:`rows` builds features."""
+
+    def __init__(self, history: History, calendar: HolidayCalendar | None):
+        self.history = history
+        n_zones, n = history.values.shape
+        self.n = n
+        self.width = n + MAX_HORIZON + 1  # targets may reach a week past the data
+        pad = np.full((n_zones, self.width - n), np.nan)
+        self.log = np.concatenate([np.log1p(np.maximum(history.values, 0.0)), pad], axis=1)
+        known = ~np.isnan(self.log)
+        self._sum = np.concatenate([np.zeros((n_zones, 1)), np.cumsum(np.where(known, np.expm1(self.log), 0.0), 1)], 1)
+        self._count = np.concatenate([np.zeros((n_zones, 1)), np.cumsum(known, 1)], 1)
+        times = history.time_of(np.arange(self.width))
+        wall = times.tz_convert(history.timezone).tz_localize(None)
+        self._offset = ((wall - times.tz_localize(None)) // pd.Timedelta(hours=1)).to_numpy().astype(np.int64)
+        every = np.arange(self.width)
+        self.p8 = _nanmedian(np.stack([self._gather(self.log, self.back(every, 7 * k)) for k in range(1, 9)]))
+        self.anomaly = self.log - self.p8
+        a_known = ~np.isnan(self.anomaly)
+        self._a_sum = np.concatenate([np.zeros((n_zones, 1)), np.cumsum(np.where(a_known, self.anomaly, 0.0), 1)], 1)
+        self._a_count = np.concatenate([np.zeros((n_zones, 1)), np.cumsum(a_known, 1)], 1)
+        self.city = _nanmean(self.log - self._gather(self.log, self.back(every, 7)))
+        self.city_anomaly = _nanmean(self.anomaly)
+        self.neighbours = _neighbours(history.positions, NEIGHBOURS)
+        self.shape = self.log - self._centred_week_level()
+        self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
+        self.weather = self._weather()
+        self.events = self._events()
+        self.zone_scale = self._zone_scale()
+
+    # -- precomputation ---------------------------------------------------------------------------
+
+    def back(self, i: np.ndarray, days: int | np.ndarray) -> np.ndarray:
+        """Index of the hour with the same local clock time ``days`` days before hour ``i``
+        (negative: before the grid)."""
+        j = np.asarray(i) - 24 * np.asarray(days)
+        inside = (j >= 0) & (j < self.width)
+        shift = np.where(inside, self._offset[np.clip(i, 0, self.width - 1)] - self._offset[np.clip(j, 0, self.width - 1)], 0)
+        return j + shift
+
+    def _gather(self, table: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """``table[:, j]`` for every zone, NaN where ``j`` is off the grid."""
+        ok = (j >= 0) & (j < self.width)
+        out = np.full(table.shape, np.nan)
+        out[:, ok] = table[:, j[ok]]
+        return out
+
+    def _window_mean(self, z: np.ndarray, a: np.ndarray, b: np.ndarray, min_count: int = 1) -> np.ndarray:
+        """log1p of the mean of hours [a, b) of zone z (NaN with fewer than ``min_count`` known)."""
+        a = np.clip(a, 0, self.width)
+        b = np.clip(b, 0, self.width)
+        count = self._count[z, b] - self._count[z, a]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (self._sum[z, b] - self._sum[z, a]) / count
+        return np.log1p(np.where(count >= min_count, mean, np.nan))
+
+    def _centred_week_level(self) -> np.ndarray:
+        n_zones = self.log.shape[0]
+        idx = np.arange(self.width)
+        out = np.empty_like(self.log)
+        for z in range(n_zones):
+            zz = np.full(self.width, z)
+            out[z] = self._window_mean(zz, idx - WEEK // 2, idx + WEEK // 2, min_count=WEEK // 2)
+        return out
+
+    def _weather(self) -> dict[str, np.ndarray]:
+        """Hourly weather on the extended grid, plus daily max temperature, sunshine and rain of
+        the local day (a forecast's view of the day)."""
+        out: dict[str, np.ndarray] = {}
+        for metric, values in self.history.weather.items():
+            arr = np.full(self.width, np.nan)
+            k = min(len(values), self.width)
+            arr[:k] = values[:k]
+            out[metric] = arr
+        if not out:
+            return out
+        local_day = self.history.time_of(np.arange(self.width)).tz_convert(self.history.timezone).tz_localize(None).normalize()
+        day_codes = pd.factorize(local_day)[0]
+        for metric, how, name in (("temperature_c", "max", "day_max_temperature_c"),
+                                  ("sunshine_min", "sum", "day_sunshine_min"),
+                                  ("precipitation_mm", "sum", "day_precipitation_mm")):
+            if metric in out:
+                series = pd.Series(out[metric]).groupby(day_codes)
+                agg = series.max() if how == "max" else series.sum(min_count=1)
+                out[name] = agg.to_numpy()[day_codes]
+        return out
+
+    def _events(self) -> np.ndarray:
+        """Visitors per hour of planned events per zone and hour (zones x extended grid)."""
+        rate = np.zeros((len(self.history.zone_ids), self.width))
+        where = {z: i for i, z in enumerate(self.history.zone_ids)}
+        for event in self.history.events:
+            a = self.history.index_of(event.start)
+            b = self.history.index_of(pd.Timestamp(event.end) - pd.Timedelta(microseconds=1)) + 1
+            zones = [where[z] for z in event.zones if z in where]
+            if not zones or b <= 0 or a >= self.width:
+                continue
+            per_hour = event.expected_visitors / max((pd.Timestamp(event.end) - pd.Timestamp(event.start)) / pd.Timedelta(hours=1), 1.0)
+            rate[zones, max(a, 0):min(b, self.width)] += per_hour / len(zones)
+        return rate
+
+    def _zone_scale(self) -> np.ndarray:
+        """Per zone and hour: log1p of the mean of the 4 weeks before it (a fallback level)."""
+        idx = np.arange(self.width)
+        return np.vstack([self._window_mean(np.full(self.width, z), idx - 4 * WEEK, idx) for z in range(self.log.shape[0])])
+
+    # -- rows -------------------------------------------------------------------------------------
+
+    def at(self, z: np.ndarray, i: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+        """``table[z, i]`` (default: log1p of the values); NaN outside the grid."""
+        table = self.log if table is None else table
+        ok = (i >= 0) & (i < self.width)
+        out = np.full(len(z), np.nan)
+        out[ok] = table[z[ok], i[ok]]
+        return out
+
+    def _city(self, i: np.ndarray) -> np.ndarray:
+        return np.where(i >= 0, self.city[np.clip(i, 0, self.width - 1)], np.nan)
+
+    def rows(self, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+        """Features of rows (zone index, target index, horizon); arrays of equal length."""
+        z, t, h = (np.asarray(a, dtype=np.int64) for a in (z, t, h))
+        if len(h) and (h.min() < 1 or h.max() > MAX_HORIZON):
+            raise ValueError(f"horizons must lie in 1..{MAX_HORIZON}")
+        o = t - h + 1
+        at = self.at
+        f: dict[str, np.ndarray] = {"zone": z.astype(float)}
+        for name, values in self.calendar.items():
+            f[name] = values[t]
+        f["horizon"] = h.astype(float)
+        f["origin_hour"] = self.calendar["hour"][np.clip(o, 0, self.width - 1)]
+        def lag(i: np.ndarray, days: int | np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+            j = self.back(i, days)
+            return np.where(j < o, at(z, j, table), np.nan)
+
+        weeks = [lag(t, 7 * k) for k in range(1, 5)]
+        for k, value in enumerate(weeks, 1):
+            f[f"w{k}"] = value
+        f["wmean"] = _nanmean(np.stack(weeks))
+        f["p8"] = np.where(self.back(t, 7) < o, at(z, t, self.p8), np.nan)
+        f["shape8"] = _nanmean(np.stack([lag(t, 7 * k, self.shape) for k in range(2, 10)]))
+        f["level168"] = self._window_mean(z, o - WEEK, o)
+        f["pred0"] = f["level168"] + f["shape8"]
+        f["d1"] = lag(t, (h + 23) // 24)
+        last = [at(z, o - k) for k in (1, 2, 3)]
+        f["last1"], f["last2"], f["last3"] = last
+        f["trans4"] = last[0] + _nanmean(np.stack([w - lag(o - 1, 7 * k) for k, w in enumerate(weeks, 1)]))
+        daily = _nanmean(np.stack([lag(t, k) - lag(o - 1, k) for k in range(1, 8)]))
+        f["dtrans7"] = np.where(h <= 24, last[0] + daily, np.nan)
+        f["an1"] = at(z, o - 1, self.anomaly)
+        f["an24"] = self._anomaly_mean(z, o - 24, o)
+        f["an168"] = self._anomaly_mean(z, o - WEEK, o)
+        f["level24"] = self._window_mean(z, o - 24, o)
+        f["a24"] = f["level24"] - _nanmean(np.stack([self._window_mean(z, o - 24 - WEEK * k, o - WEEK * k) for k in range(1, 5)]))
+        f["a168"] = f["level168"] - self._window_mean(z, o - 3 * WEEK, o - WEEK)
+        f["city_a1"] = self._city(o - 1)
+        f["city_a24"] = _nanmean(np.stack([self._city(o - k) for k in range(1, 25)]))
+        f["city_an1"] = np.where(o >= 1, self.city_anomaly[np.clip(o - 1, 0, self.width - 1)], np.nan)
+        if self.neighbours is not None:
+            nb = self.neighbours[z]
+            f["near_an1"] = _nanmean(np.stack([at(nb[:, k], o - 1, self.anomaly) for k in range(nb.shape[1])]))
+            f["near_a1"] = _nanmean(np.stack([at(nb[:, k], o - 1) - at(nb[:, k], o - 1 - WEEK) for k in range(nb.shape[1])]))
+        for name, days in (("y52w", YEAR_WEEKS), ("y365", YEAR_DAYS)):
+            f[f"{name}_sn"] = weeks[0] + lag(t, days) - lag(t, days + 7)
+        f["y52w"] = lag(t, YEAR_WEEKS)
+        year = self.back(t, YEAR_WEEKS)
+        year_origin = self.back(o, YEAR_WEEKS)
+        f["y52w_trend"] = self._window_mean(z, year - 12, year + 12) - self._window_mean(z, year_origin - WEEK, year_origin)
+        for name, values in self.weather.items():
+            f[name] = values[t]
+        if self.history.events:
+            f["event_rate"] = np.log1p(self.events[z, t])
+            f["event_next_hour"] = np.log1p(self.events[z, np.minimum(t + 1, self.width - 1)])
+            f["event_last_hour"] = np.log1p(self.events[z, np.maximum(t - 1, 0)])
+        return f
+
+    def _anomaly_mean(self, z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        a = np.clip(a, 0, self.width)
+        b = np.clip(b, 0, self.width)
+        count = self._a_count[z, b] - self._a_count[z, a]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, (self._a_sum[z, b] - self._a_sum[z, a]) / count, np.nan)
+
+    def base(self, features: dict[str, np.ndarray], z: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """A first guess of log1p(value) that a model corrects: for the nowcast the last hour
+        moved like the days before, further ahead the recent level times the weekly shape;
+        falling back to the weekly lags and the level of the 4 weeks before the origin."""
+        short = ("dtrans7", "trans4", "pred0", "p8", "wmean", "level168")
+        long = ("pred0", "p8", "wmean", "level168")
+        out = np.full(len(z), np.nan)
+        for names, rows in ((short, np.asarray(h) <= 3), (long, np.asarray(h) > 3)):
+            part = np.full(int(rows.sum()), np.nan)
+            for name in names:
+                part = np.where(np.isnan(part), features[name][rows], part)
+            out[rows] = part
+        o = np.asarray(t) - np.asarray(h) + 1
+        fallback = self.zone_scale[np.asarray(z), np.clip(o, 0, self.width - 1)]
+        out = np.where(np.isnan(out), fallback, out)
+        return np.where(np.isnan(out), 0.0, out)
+
+
+def _neighbours(positions: np.ndarray | None, k: int) -> np.ndarray | None:
+    """Per zone the indices of its ``k`` nearest other zones (by lon/lat), or None."""
+    if positions is None or len(positions) <= k:
+        return None
+    lon, lat = positions[:, 0], positions[:, 1]
+    dx = (lon[:, None] - lon[None, :]) * np.cos(np.radians(lat.mean()))
+    dy = lat[:, None] - lat[None, :]
+    distance = np.hypot(dx, dy)
+    np.fill_diagonal(distance, np.inf)
+    return np.argsort(distance, axis=1)[:, :k]
+

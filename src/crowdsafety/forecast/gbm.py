@@ -1,0 +1,163 @@
+"""The default model: a global LightGBM over all zones, one direct model per horizon group.
+
+For each horizon group (by default 1, 2-3, 4-24 and 25-168 hours) one gradient-boosted model
+learns log(value) from the features of :mod:`.features` for every zone at once. It starts from
+a first guess (:meth:`FeatureBuilder.base`, passed as LightGBM's ``init_score``) and learns the
+correction with a Poisson loss, which weighs errors like the counts themselves: a busy hour
+matters more than a quiet night, as in the mean absolute error. Training rows are sampled: every
+known hour of the last ``train_days`` except the last ``calibration_days``, each with a random
+horizon of its group (at most ``max_rows`` per group). The quantiles come from the errors on the
+held-out last ``calibration_days`` (:mod:`.calibration`), so the 80 % interval is calibrated on
+recent data. The nowcast groups use linear trees (a linear model of the features in each leaf:
+the next hour follows the last ones smoothly). Planned events can only raise a forecast
+(monotone constraint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+
+from crowdsafety.forecast.calendar import HolidayCalendar
+from crowdsafety.forecast.calibration import ErrorQuantiles
+from crowdsafety.forecast.features import CATEGORICAL, INCREASING, MAX_HORIZON, FeatureBuilder
+from crowdsafety.forecast.history import History
+from crowdsafety.forecast.model import QUANTILES, Forecasts, Requests
+
+#: Hours of history a training row should have before its target (for the 8-week lags); rows
+#: closer to the start of a short history are used all the same, with unknown lags.
+WARMUP_HOURS = 9 * 168
+#: Hours of training targets needed at least (before the calibration window).
+MIN_TRAIN_HOURS = 168
+
+
+@dataclass(frozen=True)
+class GBMConfig:
+    """Settings of :class:`GlobalGBM` (sizes in rows, days of 24 h)."""
+
+    groups: tuple[tuple[int, int], ...] = ((1, 1), (2, 3), (4, 24), (25, 168))
+    train_days: int = 6 * 365
+    calibration_days: int = 28
+    max_rows: int = 300_000
+    max_calibration_rows: int = 150_000
+    rounds: int = 250
+    leaves: int = 63
+    learning_rate: float = 0.08
+    min_data_in_leaf: int = 100
+    feature_fraction: float = 0.8
+    bagging_fraction: float = 0.7
+    max_bin: int = 63
+    threads: int = 2
+    linear_groups: tuple[tuple[int, int], ...] = ((1, 1), (2, 3))
+
+    seed: int = 0
+    levels: tuple[float, ...] = QUANTILES
+
+
+@dataclass
+class _Fitted:
+    booster: lgb.Booster
+    features: list[str]
+    quantiles: ErrorQuantiles
+
+
+class GlobalGBM:
+    """Global LightGBM with calibrated quantiles (see the module docstring)."""
+
+    name = "lightgbm"
+
+    def __init__(self, calendar: HolidayCalendar | None, config: GBMConfig | None = None):
+        self.calendar = calendar
+        self.config = config or GBMConfig()
+        self._fitted: dict[tuple[int, int], _Fitted] = {}
+        self._builder: tuple[int, FeatureBuilder] | None = None
+
+    def fit(self, history: History, end: int) -> None:
+        """Learn from the hours before ``end`` (none of the later values is even looked at)."""
+        cfg = self.config
+        past = history.until(end)
+        builder = FeatureBuilder(past, self.calendar)
+        rng = np.random.default_rng(cfg.seed)
+        calib_start = end - 24 * cfg.calibration_days
+        first = max(end - 24 * cfg.train_days, min(WARMUP_HOURS, calib_start - MIN_TRAIN_HOURS), 0)
+        if calib_start - first < MIN_TRAIN_HOURS:
+            raise ValueError(f"too little history to train: {max(calib_start - first, 0)} hours before calibration")
+        self._fitted = {}
+        for group in cfg.groups:
+            train = _sample(past, first, calib_start, group, cfg.max_rows, rng)
+            calib = _sample(past, calib_start, end, group, cfg.max_calibration_rows, rng)
+            features = builder.rows(train.zone, train.target, train.horizon)
+            names = list(features)
+            base = builder.base(features, train.zone, train.target, train.horizon)
+            label = np.maximum(past.values[train.zone, train.target], 0.0)
+            params = {
+                "objective": "poisson", "learning_rate": cfg.learning_rate, "num_leaves": cfg.leaves,
+                "min_data_in_leaf": cfg.min_data_in_leaf, "feature_fraction": cfg.feature_fraction,
+                "bagging_fraction": cfg.bagging_fraction, "bagging_freq": 1, "max_bin": cfg.max_bin,
+                "num_threads": cfg.threads, "seed": cfg.seed, "verbose": -1,
+                "monotone_constraints": [1 if n in INCREASING else 0 for n in names],
+            }
+            if group in cfg.linear_groups:
+                params.update(linear_tree=True, linear_lambda=1.0)
+            data = lgb.Dataset(_matrix(features, names), label=label, init_score=base, feature_name=names,
+                               categorical_feature=[n for n in CATEGORICAL if n in names], free_raw_data=True)
+            booster = lgb.train(params, data, num_boost_round=cfg.rounds)
+            point = self._point(booster, names, builder, calib)
+            edges = _horizon_edges(group)
+            quantiles = ErrorQuantiles.fit(point, past.values[calib.zone, calib.target], calib.horizon, cfg.levels, edges)
+            self._fitted[group] = _Fitted(booster, names, quantiles)
+        self._builder = None
+
+    def predict(self, history: History, requests: Requests) -> Forecasts:
+        if not self._fitted:
+            raise RuntimeError("fit the model first")
+        builder = self._builder_for(history)
+        values = np.full((len(requests), len(self.config.levels)), np.nan)
+        for group, fitted in self._fitted.items():
+            mask = (requests.horizon >= group[0]) & (requests.horizon <= group[1])
+            if mask.any():
+                part = requests.subset(mask)
+                point = self._point(fitted.booster, fitted.features, builder, part)
+                values[mask] = fitted.quantiles.apply(point, part.horizon)
+        return Forecasts(requests, self.config.levels, values)
+
+    def _builder_for(self, history: History) -> FeatureBuilder:
+        if self._builder is None or self._builder[0] != id(history):
+            self._builder = (id(history), FeatureBuilder(history, self.calendar))
+        return self._builder[1]
+
+    @staticmethod
+    def _point(booster: lgb.Booster, names: list[str], builder: FeatureBuilder, rows: Requests) -> np.ndarray:
+        features = builder.rows(rows.zone, rows.target, rows.horizon)
+        base = builder.base(features, rows.zone, rows.target, rows.horizon)
+        raw = booster.predict(_matrix(features, names), raw_score=True)
+        return np.exp(np.minimum(base + raw, 30.0))
+
+
+def _matrix(features: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
+    return np.column_stack([features[n] for n in names]).astype(np.float32)
+
+
+def _horizon_edges(group: tuple[int, int]) -> tuple[int, ...]:
+    """Upper bounds of up to three horizon sub-groups of ``group`` for the error quantiles."""
+    lo, hi = group
+    if hi - lo < 3:
+        return tuple(range(lo, hi + 1))
+    cuts = np.unique(np.round(np.geomspace(lo, hi, 4)[1:]).astype(int))
+    return tuple(int(c) for c in cuts)
+
+
+def _sample(history: History, first: int, end: int, group: tuple[int, int], limit: int,
+            rng: np.random.Generator) -> Requests:
+    """Known (zone, target) pairs with targets in [first, end), at most ``limit``, each with a
+    random horizon of ``group``."""
+    window = history.values[:, max(first, 0):end]
+    zone, offset = np.nonzero(~np.isnan(window))
+    target = offset + max(first, 0)
+    horizon = rng.integers(group[0], min(group[1], MAX_HORIZON) + 1, size=len(zone))
+    if len(zone) > limit:
+        keep = np.sort(rng.choice(len(zone), size=limit, replace=False))
+        zone, target, horizon = zone[keep], target[keep], horizon[keep]
+    return Requests(zone.astype(np.int64), (target - horizon + 1).astype(np.int64), horizon.astype(np.int64))

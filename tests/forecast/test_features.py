@@ -1,0 +1,77 @@
+"""Features: nothing at or after the origin leaks in; calendars know the holidays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crowdsafety.forecast import History, HolidayCalendar, calendar_of
+from crowdsafety.forecast.calendar import calendar_features
+from crowdsafety.forecast.features import FeatureBuilder
+
+
+def _rows(history: History, origin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    z, h = np.meshgrid(np.arange(len(history.zone_ids)), np.arange(1, 169), indexing="ij")
+    z, h = z.ravel(), h.ravel()
+    return z, origin + h - 1, h
+
+
+@pytest.mark.parametrize("origin_weeks", [9.5, 11])
+def test_no_feature_sees_the_origin_hour_or_later(history: History, origin_weeks: float) -> None:
+    origin = int(origin_weeks * 168) + 7
+    z, t, h = _rows(history, origin)
+    before = FeatureBuilder(history, calendar_of(history.timezone)).rows(z, t, h)
+    rng = np.random.default_rng(1)
+    values = history.values.copy()
+    values[:, origin:] = rng.uniform(0, 1e5, size=values[:, origin:].shape)
+    values[0, origin + 3: origin + 40] = np.nan
+    after = FeatureBuilder(History(history.zone_ids, history.start, values, history.timezone),
+                           calendar_of(history.timezone)).rows(z, t, h)
+    assert before.keys() == after.keys()
+    for name in before:
+        np.testing.assert_array_equal(before[name], after[name], err_msg=name)
+
+
+def test_a_change_before_the_origin_does_change_the_lags(history: History) -> None:
+    origin = 10 * 168
+    z, t, h = _rows(history, origin)
+    values = history.values.copy()
+    values[:, origin - 1] *= 3
+    before = FeatureBuilder(history, None).rows(z, t, h)
+    after = FeatureBuilder(History(history.zone_ids, history.start, values, history.timezone), None).rows(z, t, h)
+    assert not np.array_equal(before["last1"], after["last1"])
+
+
+def test_seasonal_lags_are_the_values_whole_weeks_back(history: History) -> None:
+    z = np.array([0, 1, 2])
+    t = np.array([1700, 1800, 1900])
+    f = FeatureBuilder(history, None).rows(z, t, np.array([1, 30, 168]))
+    np.testing.assert_allclose(np.expm1(f["w1"]), history.values[z, t - 168])
+    np.testing.assert_allclose(np.expm1(f["w2"]), history.values[z, t - 336])
+
+
+def test_horizons_beyond_a_week_are_refused(history: History) -> None:
+    with pytest.raises(ValueError, match="horizons"):
+        FeatureBuilder(history, None).rows(np.array([0]), np.array([2000]), np.array([169]))
+
+
+def test_dutch_calendar_knows_kings_day_and_the_summer_school_holiday() -> None:
+    hours = pd.date_range("2026-04-26 22:00", "2026-07-20 12:00", freq="h", tz="UTC")
+    cal = calendar_features(hours, "Europe/Amsterdam", calendar_of("Europe/Amsterdam"))
+    local = hours.tz_convert("Europe/Amsterdam")
+    kings_day = local.normalize() == pd.Timestamp("2026-04-27", tz="Europe/Amsterdam")
+    assert cal["holiday"][kings_day].all() and not cal["holiday"][~kings_day & (local.month == 4)].any()
+    assert cal["hour"][kings_day][0] == 0  # 22:00 UTC is midnight in Amsterdam
+    assert cal["school_holiday"][local.normalize() == pd.Timestamp("2026-07-20", tz="Europe/Amsterdam")].all()
+    day_before = local.normalize() == pd.Timestamp("2026-04-26", tz="Europe/Amsterdam")
+    assert (cal["days_to_holiday"][day_before] == 1).all()
+
+
+def test_auckland_calendar_has_anniversary_day_and_no_school_category() -> None:
+    cal = calendar_of("Pacific/Auckland")
+    assert cal == HolidayCalendar("NZ", "AUK", ("public",))
+    hours = pd.date_range("2025-01-26 12:00", periods=12, freq="h", tz="UTC")  # 27 Jan 01:00 NZDT on
+    features = calendar_features(hours, "Pacific/Auckland", cal)
+    assert features["holiday"].all()
+    assert calendar_of("Asia/Tokyo") is None
