@@ -244,7 +244,8 @@ def outlooks_from_forecasts(frame: pd.DataFrame) -> list[ZoneOutlook]:
     red = latest["p_red"].to_numpy(float)
     orange = red + latest["p_orange"].to_numpy(float)
     yellow = orange + latest["p_yellow"].to_numpy(float)
-    starts, issues = latest["start"].dt.to_pydatetime(), latest["issued_at"].dt.to_pydatetime()
+    starts = [t.to_pydatetime() for t in latest["start"]]
+    issues = [t.to_pydatetime() for t in latest["issued_at"]]
     return [ZoneOutlook(str(z), s, {Level.YELLOW: min(1.0, y), Level.ORANGE: min(1.0, o), Level.RED: r}, i)
             for z, s, i, y, o, r in zip(latest["zone_id"], starts, issues, yellow.tolist(), orange.tolist(),
                                         red.tolist())]
