@@ -3,8 +3,8 @@ states of the mini site for the service and api tests."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ def history() -> History:
     return synthetic()
 
 
-SERVICE_NOW = datetime(2026, 7, 5, 12, 20, tzinfo=timezone.utc)
+SERVICE_NOW = datetime(2026, 7, 5, 12, 20, tzinfo=UTC)
 PEAK = {"beach": 4000.0, "square": 180.0}
 
 

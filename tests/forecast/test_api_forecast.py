@@ -14,7 +14,6 @@ from crowdsafety.service.forecasting import Forecaster
 from crowdsafety.store import open_store
 
 
-
 @pytest.fixture
 def client(mini_site, hourly_states, settings, now):
     runtime = Runtime(mini_site, open_store("duckdb://:memory:"), ReplayClock(now))
@@ -50,3 +49,14 @@ def test_forecast_window_and_errors(client: TestClient, now) -> None:
     assert client.get("/api/v1/zones/beach/forecast", params={"start": end, "end": start}).status_code == 422
     far = (now + timedelta(days=20)).isoformat()
     assert client.get("/api/v1/zones/beach/forecast", params={"end": far}).status_code == 422
+
+
+def test_zones_at_a_future_time_carry_the_forecast(client: TestClient, now) -> None:
+    later = (now + timedelta(hours=5)).isoformat()
+    features = client.get("/api/v1/zones", params={"at": later}).json()["features"]
+    for feature in features:
+        forecast = feature["properties"]["forecast"]
+        assert forecast["zone_id"] == feature["id"]
+        assert forecast["p10"] <= forecast["p50"] <= forecast["p90"]
+    now_features = client.get("/api/v1/zones").json()["features"]
+    assert all("forecast" not in f["properties"] for f in now_features)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from crowdsafety.forecast import History, LinearNowcast, MSTLBaseline, Requests, SeasonalNaive
+from crowdsafety.forecast import (
+    History,
+    LinearNowcast,
+    MSTLBaseline,
+    Requests,
+    SeasonalNaive,
+)
 from crowdsafety.forecast.baselines import MSTLConfig
 
 

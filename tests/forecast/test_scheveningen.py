@@ -8,19 +8,27 @@ under two weather forecasts, and with and without a planned event.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from crowdsafety.cli.settings import resolve_site_dir
-from crowdsafety.forecast import GBMConfig, GlobalGBM, Requests, build_history, calendar_of, hour_grid, weather_values
+from crowdsafety.forecast import (
+    GBMConfig,
+    GlobalGBM,
+    Requests,
+    build_history,
+    calendar_of,
+    hour_grid,
+    weather_values,
+)
 from crowdsafety.sites import load_site
 
 # The history ends at midnight starting Wednesday 26 August 2026 (local time): the forecasts cover
 # the rest of that week, with its Saturday and Sunday.
-START, END = datetime(2026, 6, 1, tzinfo=timezone.utc), datetime(2026, 8, 25, 22, tzinfo=timezone.utc)
+START, END = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 25, 22, tzinfo=UTC)
 BEACH = ("noorderstrand", "strand_bad", "zuiderstrand")
 CONFIG = GBMConfig(groups=((25, 168),), max_rows=40_000, max_calibration_rows=5_000, rounds=80, leaves=31,
                    min_data_in_leaf=20, calibration_days=7, threads=2)
@@ -72,7 +80,7 @@ def _weather(history, hot: bool) -> dict[str, np.ndarray]:
 
 
 def test_hot_sunny_sunday_beats_rainy_sunday_on_the_beach(season) -> None:
-    site, history, model = season
+    _, history, model = season
     origin = history.n_hours
     h = _sunday_daytime(history, origin)
     zones = np.array([history.zone_ids.index(z) for z in BEACH])
@@ -88,7 +96,7 @@ def test_hot_sunny_sunday_beats_rainy_sunday_on_the_beach(season) -> None:
 
 
 def test_a_planned_event_raises_its_zone_only_there_and_then(season) -> None:
-    site, history, model = season
+    _, history, model = season
     origin = history.n_hours
     local_start = pd.Timestamp("2026-08-29 19:00", tz="Europe/Amsterdam")
     concert = Event(local_start.to_pydatetime(), (local_start + pd.Timedelta(hours=4)).to_pydatetime(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,7 +16,7 @@ from crowdsafety.store.forecast_rows import FORECAST_COLUMNS
 if TYPE_CHECKING:
     from conftest import Backend
 
-T0 = datetime(2026, 7, 5, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 7, 5, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
@@ -70,7 +70,7 @@ def test_empty_results_and_bad_frames(store: Store) -> None:
         store.forecasts(start=datetime(2026, 7, 5), end=T0)
 
 
-def test_forecasts_survive_reopening(backend: "Backend") -> None:
+def test_forecasts_survive_reopening(backend: Backend) -> None:
     if not backend.persistent:
         pytest.skip("in-memory store")
     first = backend.open()

@@ -28,15 +28,21 @@ from crowdsafety.api.routers import (
 )
 from crowdsafety.service import Runtime
 from crowdsafety.service.deciding import Decider, build_decider
+from crowdsafety.service.forecasting import Forecaster
 
 log = logging.getLogger(__name__)
 
 
 def create_app(
-    runtime: Runtime, *, refresh_every_s: float | None = None, decider: Decider | None = None
+    runtime: Runtime,
+    *,
+    refresh_every_s: float | None = None,
+    decider: Decider | None = None,
+    forecaster: Forecaster | None = None,
 ) -> FastAPI:
-    """Build the app for ``runtime``; with ``refresh_every_s`` a background thread keeps the
-    picture and the alerts up to date without blocking requests."""
+    """Build the app for ``runtime``; with ``refresh_every_s`` background threads keep the
+    picture, the alerts and (given a ``forecaster``) the forecasts up to date without blocking
+    requests."""
     decider = decider or build_decider(runtime)
 
     @asynccontextmanager
@@ -47,7 +53,11 @@ def create_app(
             thread = threading.Thread(target=_refresh_loop, args=(runtime, decider, refresh_every_s, stop),
                                       name="picture-refresh", daemon=True)
             thread.start()
+            if forecaster is not None:
+                forecaster.start()
         yield
+        if forecaster is not None:
+            forecaster.stop()
         stop.set()
         if thread:
             thread.join(timeout=10)

@@ -8,10 +8,11 @@ site folder reads observations and zone states from ``--store``. Writes ``summar
 
 from __future__ import annotations
 
+import math
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -24,8 +25,8 @@ from crowdsafety.forecast import (
     GlobalGBM,
     History,
     LinearNowcast,
-    MSTLBaseline,
     ModelSpec,
+    MSTLBaseline,
     SeasonalNaive,
     build_history,
     calendar_of,
@@ -40,7 +41,7 @@ from crowdsafety.sites import load_site
 
 MODELS = ("lightgbm", "seasonal_naive", "linear_nowcast", "mstl")
 #: The simulated Scheveningen history: long enough for 8 test weeks after the training weeks.
-SCHEVENINGEN_SPAN = (datetime(2026, 3, 1, tzinfo=timezone.utc), datetime(2026, 9, 1, tzinfo=timezone.utc))
+SCHEVENINGEN_SPAN = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC))
 PLOTTED_ZONES = 3
 
 
@@ -109,30 +110,31 @@ def print_summary(table: pd.DataFrame, title: str) -> None:
     out = Table(title=title)
     for col in ("horizons", "model", "MAE", "× naive", "WAPE", "pinball", "80 % cover", "hit", "false al.", "n"):
         out.add_column(col, justify="left" if col in ("horizons", "model") else "right", no_wrap=True)
-    previous = None
-    for r in table.itertuples(index=False):
-        out.add_row(r.horizons if r.horizons != previous else "", r.model, f"{r.mae:,.1f}", f"{r.vs_reference:.3f}",
-                    f"{r.wape:.3f}", f"{r.pinball:,.2f}", f"{r.coverage80:.1%}", _share(r.hit_rate),
-                    _share(r.false_alarm_ratio), f"{int(r.n):,}", end_section=False)
-        previous = r.horizons
+    previous: str | None = None
+    for r in table.to_dict("records"):
+        label = str(r["horizons"])
+        out.add_row(label if label != previous else "", str(r["model"]), f"{r['mae']:,.1f}", f"{r['vs_reference']:.3f}",
+                    f"{r['wape']:.3f}", f"{r['pinball']:,.2f}", f"{r['coverage80']:.1%}", _share(float(r["hit_rate"])),
+                    _share(float(r["false_alarm_ratio"])), f"{int(r['n']):,}")
+        previous = label
     console.print(out)
 
 
 def _share(value: float) -> str:
-    return "—" if value != value else f"{value:.0%}"
+    return "—" if math.isnan(value) else f"{value:.0%}"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def backtest(
-        site_dir: str = typer.Argument(..., help="auckland, scheveningen, or a site folder (with --store)"),
-        weeks: int = typer.Option(8, help="test period: the last WEEKS weeks of the data"),
-        retrain_days: int = typer.Option(14, help="re-fit the models every RETRAIN_DAYS days of the test period"),
-        models: str = typer.Option(",".join(MODELS), help="comma-separated models"),
-        out: Optional[Path] = typer.Option(None, help="output folder (default ./out/backtest-<site>/)"),
-        store: Optional[str] = typer.Option(None, help="store URL holding the history of another site"),
-        seed: int = typer.Option(0, help="seed of the Scheveningen simulation"),
-        workers: int = typer.Option(2, help="processes for the MSTL baseline"),
+        site_dir: Annotated[str, typer.Argument(help="auckland, scheveningen, or a site folder (with --store)")],
+        weeks: Annotated[int, typer.Option(help="test period: the last WEEKS weeks of the data")] = 8,
+        retrain_days: Annotated[int, typer.Option(help="re-fit the models every RETRAIN_DAYS days of the test period")] = 14,
+        models: Annotated[str, typer.Option(help="comma-separated models")] = ",".join(MODELS),
+        out: Annotated[Path | None, typer.Option(help="output folder (default ./out/backtest-<site>/)")] = None,
+        store: Annotated[str | None, typer.Option(help="store URL holding the history of another site")] = None,
+        seed: Annotated[int, typer.Option(help="seed of the Scheveningen simulation")] = 0,
+        workers: Annotated[int, typer.Option(help="processes for the MSTL baseline")] = 2,
     ) -> None:
         """Rolling-origin backtest: nowcast every hour (1-3 h), day- and week-ahead every day at
         06:00 (1-24 h, 1-168 h); MAE, WAPE, pinball loss, 80 % coverage, orange alarms."""

@@ -20,11 +20,13 @@ from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.domain import Site
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider, build_decider
+from crowdsafety.service.forecasting import Forecaster
 from crowdsafety.sites import load_site
 from crowdsafety.store import open_store
 
-#: Days of history loaded before the replay starts.
-HISTORY_DAYS = 14
+#: Days of history loaded (and pictured) before the replay starts; the forecast model learns
+#: from them (LightGBM needs at least three weeks of zone states).
+HISTORY_DAYS = 35
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class DemoData:
     observations: pd.DataFrame
     replay_start: datetime
     story: str
+    events: tuple = ()
 
 
 def scheveningen_data(site: Site, seed: int) -> DemoData:
@@ -48,7 +51,7 @@ def scheveningen_data(site: Site, seed: int) -> DemoData:
     replay = (first.start - timedelta(hours=12)) if first else start + timedelta(days=HISTORY_DAYS)
     story = f"simulated summer 2026; replay starts {replay:%Y-%m-%d %H:%M} UTC" + (
         f", the day of {first.name}" if first else "")
-    return DemoData(frame, replay.astimezone(timezone.utc), story)
+    return DemoData(frame, replay.astimezone(timezone.utc), story, tuple(events))
 
 
 def auckland_data(site: Site) -> DemoData:
@@ -72,16 +75,22 @@ def prepare(site_name: str, store_url: str, seed: int = 0) -> tuple[Runtime, Dem
         for _, day in days:
             runtime.ingest_frame(day)
             advance(1)
-    with progress_bar("Computing the picture of the last 24 h") as advance:
-        runtime.refresh(advance)
+    with progress_bar(f"Computing the picture of {HISTORY_DAYS} days") as advance:
+        runtime.refresh(advance, since=data.replay_start - timedelta(days=HISTORY_DAYS))
     future = obs[obs["start"] >= data.replay_start].sort_values("start")
     return runtime, data, future
 
 
 def replay(
-    runtime: Runtime, future: pd.DataFrame, tick_s: float, stop: threading.Event, decider: Decider | None = None
+    runtime: Runtime,
+    future: pd.DataFrame,
+    tick_s: float,
+    stop: threading.Event,
+    decider: Decider | None = None,
+    forecaster: Forecaster | None = None,
 ) -> None:
-    """Feed one interval per tick through the ingest path, then refresh the picture and alerts."""
+    """Feed one interval per tick through the ingest path, then refresh the picture, the
+    forecasts (a new issue each replayed hour) and the alerts."""
     step = runtime.site.interval_s
     groups = iter(future.groupby("start", sort=True))
     pending = next(groups, None)
@@ -92,6 +101,8 @@ def replay(
             runtime.ingest(rows[["sensor_id", "start", "interval_s", "metric", "value", "quality"]].to_dict("records"))
             pending = next(groups, None)
         runtime.refresh()
+        if forecaster is not None:
+            forecaster.refresh()
         if decider is not None:
             decider.evaluate()
 
@@ -121,10 +132,13 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]{runtime.site.name}[/bold]: {data.story}")
         console.print(f"Replaying one {runtime.site.interval_s // 60}-minute interval every {tick:g} s.")
         console.print(f"Dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+        forecaster = Forecaster(runtime, events=data.events)
+        with console.status("Training the forecast model and issuing the first forecasts"):
+            forecaster.refresh()
         stop = threading.Event()
-        decider = build_decider(runtime)
-        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop, decider), name="replay",
-                                  daemon=True)
+        decider = build_decider(runtime, outlooks=forecaster.outlooks)
+        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop, decider, forecaster),
+                                  name="replay", daemon=True)
         feeder.start()
         try:
             uvicorn.run(create_app(runtime, decider=decider), host=host, port=port, log_level="warning")

@@ -143,12 +143,16 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     import uvicorn
 
     from crowdsafety.api import create_app
+    from crowdsafety.service.forecasting import Forecaster
+    from crowdsafety.sources.scheveningen_simulator import load_events
 
     site = _load(site_dir)
     settings = Settings.build(site, store_url=store, host=host, port=port)
     runtime = Runtime(site, open_store(settings.store_url))
+    forecaster = Forecaster(runtime, events=load_events(site))
     console.print(f"Serving {site.name} at http://{host}:{port} (store {settings.store_url})")
-    uvicorn.run(create_app(runtime, refresh_every_s=settings.refresh_s), host=host, port=port, log_level="warning")
+    app = create_app(runtime, refresh_every_s=settings.refresh_s, forecaster=forecaster)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def _parse_time(text: str) -> datetime:
@@ -163,8 +167,10 @@ def _parse_time(text: str) -> datetime:
     return t.astimezone(timezone.utc)
 
 
+from crowdsafety.cli import backtest as _backtest  # noqa: E402  (registers the backtest command)
 from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
 
 _demo.register(app)
 _decide.register(app)
+_backtest.register(app)

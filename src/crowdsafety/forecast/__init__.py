@@ -28,6 +28,9 @@ from crowdsafety.forecast.levels import LEVELS, level_probabilities, zone_bounds
 from crowdsafety.forecast.model import QUANTILES, ForecastModel, Forecasts, Requests
 
 __all__ = [
+    "LEVELS",
+    "PROBABILITY_COLUMNS",
+    "QUANTILES",
     "BacktestResult",
     "ForecastModel",
     "Forecasts",
@@ -35,14 +38,11 @@ __all__ = [
     "GlobalGBM",
     "History",
     "HolidayCalendar",
-    "LEVELS",
     "LinearNowcast",
     "MSTLBaseline",
     "ModelSpec",
-    "PROBABILITY_COLUMNS",
     "Plan",
     "PlannedEventLike",
-    "QUANTILES",
     "Requests",
     "SeasonalNaive",
     "build_history",

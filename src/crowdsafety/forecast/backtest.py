@@ -12,8 +12,8 @@ needs the value a week before) so that models are compared on the same hours.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,12 @@ from crowdsafety.domain import Site
 from crowdsafety.forecast.history import History
 from crowdsafety.forecast.levels import level_probabilities, zone_bounds
 from crowdsafety.forecast.metrics import score_table
-from crowdsafety.forecast.model import ForecastModel, Forecasts, Requests, quantile_column
+from crowdsafety.forecast.model import (
+    ForecastModel,
+    Forecasts,
+    Requests,
+    quantile_column,
+)
 
 NOWCAST, DAY, WEEK_AHEAD = "nowcast", "day-ahead", "week-ahead"
 #: Probability of orange or worse from which a forecast counts as an alarm.
@@ -110,7 +115,7 @@ def run(site: Site, history: History, models: Sequence[ModelSpec], plan_: Plan,
         seconds[spec.name] = time.perf_counter() - began
     rows = pd.concat(frames, ignore_index=True)
     rows = _with_day_ahead(rows, plan_.day_horizons)
-    rows = _common(rows, history)
+    rows = _common(rows)
     return BacktestResult(_with_levels(rows, history, bounds), seconds)
 
 
@@ -132,12 +137,12 @@ def _with_day_ahead(rows: pd.DataFrame, day_horizons: int) -> pd.DataFrame:
     return pd.concat([rows, day], ignore_index=True)
 
 
-def _common(rows: pd.DataFrame, history: History) -> pd.DataFrame:
+def _common(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows with an actual, of (task, zone, origin, horizon) that every model of the task forecast."""
-    rows = rows[rows["actual"].notna() & rows["p50"].notna()]
-    key = ["task", "zone", "origin", "horizon"]
     models_per_task = rows.groupby("task")["model"].transform("nunique")
-    have = rows.groupby(key)["model"].transform("nunique")
+    keep = rows["actual"].notna() & rows["p50"].notna()
+    rows, models_per_task = rows[keep], models_per_task[keep]
+    have = rows.groupby(["task", "zone", "origin", "horizon"])["model"].transform("nunique")
     return rows[have == models_per_task].reset_index(drop=True)
 
 

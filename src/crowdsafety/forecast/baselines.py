@@ -177,7 +177,7 @@ def _mstl_zone(args: tuple) -> np.ndarray:
                 if steps == 0:
                     fc = model.predict(h=h, level=[80])
                 else:
-                    recent = _fill_gaps(series[anchor:origin], window[-WEEK:])
+                    recent = _fill_gaps(series[anchor:origin], series[max(anchor - WEEK, 0):anchor])
                     trend_input = np.concatenate([adjusted, recent - seasonal[:steps]])
                     fc = model.trend_forecaster.forward(y=trend_input, h=h, level=[80])
                     fc = {k: v + seasonal[steps:steps + h] for k, v in fc.items()}

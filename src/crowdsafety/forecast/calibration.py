@@ -26,7 +26,7 @@ class ErrorQuantiles:
     @classmethod
     def fit(cls, point: np.ndarray, actual: np.ndarray, horizon: np.ndarray, levels: tuple[float, ...],
             horizon_edges: tuple[int, ...], size_groups: int = 4, min_rows: int = 200,
-            keep_point: bool = False) -> "ErrorQuantiles":
+            keep_point: bool = False) -> ErrorQuantiles:
         """Learn from rows with a known actual and point forecast. With ``keep_point`` the point
         itself is the median (the levels below it never above it, those above never below)."""
         ok = ~np.isnan(point) & ~np.isnan(actual)

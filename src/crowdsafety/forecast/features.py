@@ -27,8 +27,7 @@ WEEK = 168
 YEAR_WEEKS = 364  # days: the same weekday last year
 YEAR_DAYS = 365  # days: the same date last year
 CATEGORICAL = ("zone",)
-#: Nearest zones whose last hour tells about a zone's next.
-NEIGHBOURS = 3
+
 #: Features the models may only use with a non-negative effect.
 INCREASING = ("event_rate",)
 
@@ -51,7 +50,6 @@ class FeatureBuilder:
     def __init__(self, history: History, calendar: HolidayCalendar | None):
         self.history = history
         n_zones, n = history.values.shape
-        self.n = n
         self.width = n + MAX_HORIZON + 1  # targets may reach a week past the data
         pad = np.full((n_zones, self.width - n), np.nan)
         self.log = np.concatenate([np.log1p(np.maximum(history.values, 0.0)), pad], axis=1)
@@ -69,7 +67,6 @@ class FeatureBuilder:
         self._a_count = np.concatenate([np.zeros((n_zones, 1)), np.cumsum(a_known, 1)], 1)
         self.city = _nanmean(self.log - self._gather(self.log, self.back(every, 7)))
         self.city_anomaly = _nanmean(self.anomaly)
-        self.neighbours = _neighbours(history.positions, NEIGHBOURS)
         self.shape = self.log - self._centred_week_level()
         self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
         self.weather = self._weather()
@@ -170,6 +167,8 @@ class FeatureBuilder:
         z, t, h = (np.asarray(a, dtype=np.int64) for a in (z, t, h))
         if len(h) and (h.min() < 1 or h.max() > MAX_HORIZON):
             raise ValueError(f"horizons must lie in 1..{MAX_HORIZON}")
+        if len(t) and (t.min() < 0 or t.max() >= self.width):
+            raise ValueError(f"targets must lie on the history's hours or at most {MAX_HORIZON} h after them")
         o = t - h + 1
         at = self.at
         f: dict[str, np.ndarray] = {"zone": z.astype(float)}
@@ -177,6 +176,7 @@ class FeatureBuilder:
             f[name] = values[t]
         f["horizon"] = h.astype(float)
         f["origin_hour"] = self.calendar["hour"][np.clip(o, 0, self.width - 1)]
+
         def lag(i: np.ndarray, days: int | np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
             j = self.back(i, days)
             return np.where(j < o, at(z, j, table), np.nan)
@@ -204,10 +204,6 @@ class FeatureBuilder:
         f["city_a1"] = self._city(o - 1)
         f["city_a24"] = _nanmean(np.stack([self._city(o - k) for k in range(1, 25)]))
         f["city_an1"] = np.where(o >= 1, self.city_anomaly[np.clip(o - 1, 0, self.width - 1)], np.nan)
-        if self.neighbours is not None:
-            nb = self.neighbours[z]
-            f["near_an1"] = _nanmean(np.stack([at(nb[:, k], o - 1, self.anomaly) for k in range(nb.shape[1])]))
-            f["near_a1"] = _nanmean(np.stack([at(nb[:, k], o - 1) - at(nb[:, k], o - 1 - WEEK) for k in range(nb.shape[1])]))
         for name, days in (("y52w", YEAR_WEEKS), ("y365", YEAR_DAYS)):
             f[f"{name}_sn"] = weeks[0] + lag(t, days) - lag(t, days + 7)
         f["y52w"] = lag(t, YEAR_WEEKS)
@@ -245,16 +241,4 @@ class FeatureBuilder:
         fallback = self.zone_scale[np.asarray(z), np.clip(o, 0, self.width - 1)]
         out = np.where(np.isnan(out), fallback, out)
         return np.where(np.isnan(out), 0.0, out)
-
-
-def _neighbours(positions: np.ndarray | None, k: int) -> np.ndarray | None:
-    """Per zone the indices of its ``k`` nearest other zones (by lon/lat), or None."""
-    if positions is None or len(positions) <= k:
-        return None
-    lon, lat = positions[:, 0], positions[:, 1]
-    dx = (lon[:, None] - lon[None, :]) * np.cos(np.radians(lat.mean()))
-    dy = lat[:, None] - lat[None, :]
-    distance = np.hypot(dx, dy)
-    np.fill_diagonal(distance, np.inf)
-    return np.argsort(distance, axis=1)[:, :k]
 

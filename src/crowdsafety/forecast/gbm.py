@@ -8,9 +8,7 @@ matters more than a quiet night, as in the mean absolute error. Training rows ar
 known hour of the last ``train_days`` except the last ``calibration_days``, each with a random
 horizon of its group (at most ``max_rows`` per group). The quantiles come from the errors on the
 held-out last ``calibration_days`` (:mod:`.calibration`), so the 80 % interval is calibrated on
-recent data. The nowcast groups use linear trees (a linear model of the features in each leaf:
-the next hour follows the last ones smoothly). Planned events can only raise a forecast
-(monotone constraint).
+recent data. Planned events can only raise a forecast (monotone constraint).
 """
 
 from __future__ import annotations
@@ -22,7 +20,12 @@ import numpy as np
 
 from crowdsafety.forecast.calendar import HolidayCalendar
 from crowdsafety.forecast.calibration import ErrorQuantiles
-from crowdsafety.forecast.features import CATEGORICAL, INCREASING, MAX_HORIZON, FeatureBuilder
+from crowdsafety.forecast.features import (
+    CATEGORICAL,
+    INCREASING,
+    MAX_HORIZON,
+    FeatureBuilder,
+)
 from crowdsafety.forecast.history import History
 from crowdsafety.forecast.model import QUANTILES, Forecasts, Requests
 
@@ -43,14 +46,13 @@ class GBMConfig:
     max_rows: int = 300_000
     max_calibration_rows: int = 150_000
     rounds: int = 250
-    leaves: int = 63
+    leaves: int = 127
     learning_rate: float = 0.08
-    min_data_in_leaf: int = 100
+    min_data_in_leaf: int = 200
     feature_fraction: float = 0.8
     bagging_fraction: float = 0.7
     max_bin: int = 63
     threads: int = 2
-    linear_groups: tuple[tuple[int, int], ...] = ((1, 1), (2, 3))
 
     seed: int = 0
     levels: tuple[float, ...] = QUANTILES
@@ -99,8 +101,6 @@ class GlobalGBM:
                 "num_threads": cfg.threads, "seed": cfg.seed, "verbose": -1,
                 "monotone_constraints": [1 if n in INCREASING else 0 for n in names],
             }
-            if group in cfg.linear_groups:
-                params.update(linear_tree=True, linear_lambda=1.0)
             data = lgb.Dataset(_matrix(features, names), label=label, init_score=base, feature_name=names,
                                categorical_feature=[n for n in CATEGORICAL if n in names], free_raw_data=True)
             booster = lgb.train(params, data, num_boost_round=cfg.rounds)

@@ -13,9 +13,10 @@ hours ``< o`` only; horizon ``h`` (1, 2, ...) is the hour ``o + h - 1``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -59,7 +60,6 @@ class History:
     timezone: str
     weather: dict[str, np.ndarray] = field(default_factory=dict)
     events: tuple[PlannedEventLike, ...] = ()
-    positions: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2 or self.values.shape[0] != len(self.zone_ids):
@@ -78,13 +78,13 @@ class History:
     def time_of(self, index: np.ndarray | int) -> pd.DatetimeIndex:
         return self.start + pd.to_timedelta(np.atleast_1d(index), unit="h")
 
-    def until(self, end: int) -> "History":
+    def until(self, end: int) -> History:
         """The same history with every value from hour ``end`` on unknown (weather kept)."""
         values = self.values.copy()
         values[:, max(end, 0):] = np.nan
         return replace(self, values=values)
 
-    def with_weather(self, weather: dict[str, np.ndarray]) -> "History":
+    def with_weather(self, weather: dict[str, np.ndarray]) -> History:
         return replace(self, weather=weather)
 
 
@@ -162,7 +162,7 @@ def state_values(site: Site, states: Sequence[ZoneState], grid: pd.DatetimeIndex
         else:
             value = part["people"].astype(float)
         series = pd.Series(value.to_numpy(), index=part["start"]).dropna()
-        hourly = series.groupby(series.index.floor("h")).mean()
+        hourly = series.groupby(pd.DatetimeIndex(series.index).floor("h")).mean()
         out[zone.id] = hourly.reindex(grid).to_numpy(dtype=float)
     return out
 
@@ -223,16 +223,7 @@ def build_history(
         if zone.id in values:
             matrix[i] = values[zone.id]
     padded = {m: np.concatenate([np.asarray(v, float), np.full(future_hours, np.nan)]) for m, v in (weather or {}).items()}
-    return History(tuple(z.id for z in site.zones), grid[0], matrix, site.timezone, padded, tuple(events),
-                   np.array([_centre(z) for z in site.zones]))
-
-
-def _centre(zone: Zone) -> tuple[float, float]:
-    """Mean (lon, lat) of the zone's outer ring(s)."""
-    geometry = zone.geometry
-    rings = [geometry["coordinates"][0]] if geometry["type"] == "Polygon" else [p[0] for p in geometry["coordinates"]]
-    points = np.array([pt[:2] for ring in rings for pt in ring], dtype=float)
-    return float(points[:, 0].mean()), float(points[:, 1].mean())
+    return History(tuple(z.id for z in site.zones), grid[0], matrix, site.timezone, padded, tuple(events))
 
 
 def weather_sensor(site: Site) -> Sensor | None:

@@ -8,7 +8,7 @@ import pandas as pd
 from crowdsafety.domain import Site
 from crowdsafety.forecast.history import History, quantity_of
 from crowdsafety.forecast.levels import LEVELS, level_probabilities, zone_bounds
-from crowdsafety.forecast.model import Forecasts, ForecastModel, Requests
+from crowdsafety.forecast.model import ForecastModel, Forecasts, Requests
 
 #: Columns of issued rows: the frame the store's ``put_forecasts`` takes (quantiles p05..p95).
 PROBABILITY_COLUMNS = tuple(f"p_{level.value}" for level in LEVELS)

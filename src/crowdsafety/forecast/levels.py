@@ -8,7 +8,7 @@ a bound reaches that level (as :meth:`LevelThresholds.level`).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

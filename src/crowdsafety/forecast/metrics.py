@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 PINBALL_LEVELS = (0.1, 0.5, 0.9)
+SCORE_NAMES = ("n", "mae", "wape", "pinball", "coverage80", "orange_hours", "alarms", "hit_rate", "false_alarm_ratio")
 
 
 def pinball(actual: np.ndarray, quantile: np.ndarray, level: float) -> np.ndarray:
@@ -50,4 +51,6 @@ def scores(frame: pd.DataFrame) -> pd.Series:
 
 def score_table(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """:func:`scores` per group of ``by``."""
-    return rows.groupby(by, sort=False, observed=True).apply(scores, include_groups=False).reset_index()
+    table = [{**dict(zip(by, key, strict=True)), **scores(group).to_dict()}
+             for key, group in rows.groupby(by, sort=False, observed=True)]
+    return pd.DataFrame(table, columns=[*by, *SCORE_NAMES])

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -32,11 +33,11 @@ class Requests:
     def __len__(self) -> int:
         return len(self.zone)
 
-    def subset(self, mask: np.ndarray) -> "Requests":
+    def subset(self, mask: np.ndarray) -> Requests:
         return Requests(self.zone[mask], self.origin[mask], self.horizon[mask])
 
     @classmethod
-    def grid(cls, n_zones: int, origins: Sequence[int] | np.ndarray, horizons: Sequence[int] | np.ndarray) -> "Requests":
+    def grid(cls, n_zones: int, origins: Sequence[int] | np.ndarray, horizons: Sequence[int] | np.ndarray) -> Requests:
         """Every zone x origin x horizon."""
         z, o, h = np.meshgrid(np.arange(n_zones), np.asarray(origins), np.asarray(horizons), indexing="ij")
         return cls(z.ravel().astype(np.int64), o.ravel().astype(np.int64), h.ravel().astype(np.int64))

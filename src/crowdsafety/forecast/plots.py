@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from crowdsafety.forecast.backtest import DAY, NOWCAST, WEEK_AHEAD  # noqa: E402
+from crowdsafety.forecast.backtest import DAY, NOWCAST, WEEK_AHEAD
 
 
 def forecast_vs_actual(rows: pd.DataFrame, zone_id: str, model: str, path: Path, days: int = 14,

@@ -1,7 +1,8 @@
 """The forecasting service: keeps a model trained on the store's picture and issues forecasts.
 
-:class:`Forecaster` reads the hourly history of every zone from the stored zone states (people
-present; for flow zones passes per hour) and the weather sensors, trains the default model
+:class:`Forecaster` reads the hourly history of every zone from the store: people present from
+the zone states, passes per hour of flow zones from their line counters (else from the states'
+flow), the weather from the weather sensors. It trains the default model
 (again after ``retrain_every``), and stores what it issues with its issue time:
 
 - the nowcast, 1-3 hours ahead, checked every site interval and issued when a new hour is
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,7 @@ from crowdsafety.forecast import (
     SeasonalNaive,
     build_history,
     calendar_of,
+    flow_values,
     hour_grid,
     issue,
     quantity_of,
@@ -52,13 +54,16 @@ log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
 NOWCAST_HOURS = range(1, 4)
 AHEAD_HOURS = range(1, 169)
+#: Sensors read directly: weather, and line counters (the passes of flow zones).
+_READ_KINDS = (SensorKind.WEATHER, SensorKind.LINE_COUNT)
 #: Weather ahead: given the target hours, values per metric (see ``history.WEATHER_METRICS``).
 WeatherForecast = Callable[[pd.DatetimeIndex], dict[str, np.ndarray]]
 
 
 @dataclass(frozen=True)
 class ForecastSettings:
-    """How much history to learn from (days), how often to retrain, and the model's sizes.
+    """How much history to learn from (days), how often to retrain, and the model's sizes (small
+    enough to retrain in seconds; leaves of 20 rows let a season's few planned events count).
 
     With less than ``min_gbm_days`` of history the seasonal naive forecast is issued instead."""
 
@@ -66,8 +71,8 @@ class ForecastSettings:
     min_gbm_days: int = 21
     retrain_every: timedelta = timedelta(hours=24)
     reload_hours: int = 24
-    model: GBMConfig = field(default_factory=lambda: GBMConfig(calibration_days=7, max_rows=60_000,
-                                                              max_calibration_rows=30_000, rounds=120))
+    model: GBMConfig = field(default_factory=lambda: GBMConfig(
+        calibration_days=7, max_rows=60_000, max_calibration_rows=30_000, rounds=150, leaves=63, min_data_in_leaf=20))
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ class Forecaster:
         """Issue the nowcast (when a new hour is complete) and, with ``ahead``, the week-ahead
         forecast; retrain first when due. Returns the rows stored."""
         with self._lock:
-            now = (now or self.runtime.clock.now()).astimezone(timezone.utc)
+            now = (now or self.runtime.clock.now()).astimezone(UTC)
             origin_time = pd.Timestamp(now).floor("h")
             history = self.history(origin_time)
             if history is None or not self._ensure_model(history, now):
@@ -150,11 +155,14 @@ class Forecaster:
         reload_from = start
         if self._grid is not None and self._grid[0] <= grid[0] <= self._grid[-1]:
             reload_from = max(start, self._grid[-1] + pd.Timedelta(hours=1 - self.settings.reload_hours))
+        fresh = grid[grid >= reload_from]
         states = store.zone_states(start=reload_from.to_pydatetime(), end=end.to_pydatetime())
-        values = self._merge(self._values, grid, reload_from, state_values(site, states, grid[grid >= reload_from]))
         observations = store.observations(start=reload_from.to_pydatetime(), end=end.to_pydatetime(),
-                                          sensor_ids=[s.id for s in site.sensors if s.kind is SensorKind.WEATHER])
-        weather = self._merge(self._weather, grid, reload_from, weather_values(site, observations, grid[grid >= reload_from]))
+                                          sensor_ids=[s.id for s in site.sensors if s.kind in _READ_KINDS])
+        recent = state_values(site, states, fresh)
+        recent.update(flow_values(site, observations, fresh))
+        values = self._merge(self._values, grid, reload_from, recent)
+        weather = self._merge(self._weather, grid, reload_from, weather_values(site, observations, fresh))
         self._grid, self._values, self._weather = grid, values, weather
         if not any(np.isfinite(v).any() for v in values.values()):
             return None
@@ -275,13 +283,15 @@ def _states(runtime: Runtime, rows: pd.DataFrame) -> list[ForecastState]:
     site = runtime.site
     rows = rows.sort_values(["zone_id", "start", "issued_at"]).drop_duplicates(["zone_id", "start"], keep="last")
     out = []
-    for row in rows.itertuples(index=False):
-        zone = site.zone(row.zone_id)
-        probabilities = {lv: float(getattr(row, col)) for lv, col in zip(LEVELS, PROBABILITY_COLUMNS)}
+    for row in rows.to_dict("records"):
+        zone = site.zone(str(row["zone_id"]))
+        probabilities = {lv: float(row[col]) for lv, col in zip(LEVELS, PROBABILITY_COLUMNS, strict=True)}
+        p50 = float(row["p50"])
         out.append(ForecastState(
-            zone_id=row.zone_id, start=row.start.to_pydatetime(), issued_at=row.issued_at.to_pydatetime(),
-            model=row.model, quantity=quantity_of(zone), p10=float(row.p10), p50=float(row.p50), p90=float(row.p90),
-            p50_basis=float(to_basis(zone, row.p50)), probabilities=probabilities,
+            zone_id=zone.id, start=pd.Timestamp(row["start"]).to_pydatetime(),
+            issued_at=pd.Timestamp(row["issued_at"]).to_pydatetime(), model=str(row["model"]),
+            quantity=quantity_of(zone), p10=float(row["p10"]), p50=p50, p90=float(row["p90"]),
+            p50_basis=float(to_basis(zone, p50)), probabilities=probabilities,
             level=max(probabilities, key=probabilities.__getitem__),
         ))
     return out

@@ -15,7 +15,11 @@ import duckdb
 import pandas as pd
 
 from crowdsafety.domain import StoreError
-from crowdsafety.store.forecast_rows import FORECAST_COLUMNS, PROBABILITY_COLUMNS, QUANTILE_COLUMNS
+from crowdsafety.store.forecast_rows import (
+    FORECAST_COLUMNS,
+    PROBABILITY_COLUMNS,
+    QUANTILE_COLUMNS,
+)
 
 FORECAST_DDL: tuple[str, ...] = (
     f"""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -43,7 +44,7 @@ class ZoneForecastOut(BaseModel):
     probabilities: LevelChances = Field(description="chance of each level (sum 1)")
 
     @classmethod
-    def of(cls, s: ForecastState) -> "ZoneForecastOut":
+    def of(cls, s: ForecastState) -> ZoneForecastOut:
         chances = {lv.value: p for lv, p in s.probabilities.items()}
         return cls(zone_id=s.zone_id, start=s.start, issued_at=s.issued_at, model=s.model, quantity=s.quantity,
                    p10=s.p10, p50=s.p50, p90=s.p90, p50_basis=s.p50_basis, level=s.level.value,
@@ -60,8 +61,8 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 def get_zone_forecast(
     zone_id: str,
     runtime: RuntimeDep,
-    start: datetime | None = Query(None, description="from the hour containing it (default: the service clock's hour)"),
-    end: datetime | None = Query(None, description="until, exclusive (default: 24 h after start)"),
+    start: Annotated[datetime | None, Query(description="from the hour containing it (default: the service clock's hour)")] = None,
+    end: Annotated[datetime | None, Query(description="until, exclusive (default: 24 h after start)")] = None,
 ) -> list[ZoneForecastOut]:
     """The zone's latest issued forecast for every hour overlapping [start, end), at most 8 days;
     empty when nothing has been issued for those hours yet."""

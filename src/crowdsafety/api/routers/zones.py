@@ -8,6 +8,7 @@ from fastapi import APIRouter, HTTPException, Query
 
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.api.schemas import ZoneFeatureCollection, ZoneStateOut
+from crowdsafety.service.forecasting import forecast_states_at
 
 router = APIRouter(prefix="/api/v1", tags=["zones"])
 
@@ -22,9 +23,11 @@ def _aware(name: str, value: datetime | None) -> datetime | None:
 
 @router.get("/zones", operation_id="get_zones", response_model=ZoneFeatureCollection)
 def get_zones(runtime: RuntimeDep, at: datetime | None = Query(None, description="state at this time (default: latest)")) -> ZoneFeatureCollection:
-    """Every zone as a GeoJSON feature; properties hold the latest state at or before ``at``."""
+    """Every zone as a GeoJSON feature; properties hold the latest state at or before ``at`` and,
+    when ``at`` lies ahead of the service clock, the forecast for that hour (``forecast``)."""
     at = _aware("at", at)
     states = runtime.latest_states(at)
+    ahead = forecast_states_at(runtime, at) if at is not None and at > runtime.clock.now() else {}
     features = []
     for zone in runtime.site.zones:
         props = {"id": zone.id, "name": zone.name, "group": zone.group, "area_m2": round(zone.area_m2, 1),
@@ -36,6 +39,8 @@ def get_zones(runtime: RuntimeDep, at: datetime | None = Query(None, description
             props["state"] = ZoneStateOut.of(state).model_dump(mode="json")
         else:
             props["state"] = None
+        if ahead:
+            props["forecast"] = ahead[zone.id].as_dict() if zone.id in ahead else None
         features.append({"type": "Feature", "id": zone.id, "geometry": zone.geometry, "properties": props})
     return ZoneFeatureCollection(features=features)
 
