@@ -1,5 +1,5 @@
 """``python -m crowdsafety.cli``."""
 
-from crowdsafety.cli.main import app
+from crowdsafety.cli.main import run
 
-app()
+run()

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from crowdsafety.cli.progress import progress_bar
 from crowdsafety.cli.settings import Settings, resolve_site_dir
-from crowdsafety.domain import SiteDefinitionError
+from crowdsafety.domain import CrowdSafetyError, SiteDefinitionError
 from crowdsafety.service import Runtime
 from crowdsafety.sites import check_site, load_site
 from crowdsafety.sources.observation_files import read_observation_file
@@ -174,3 +174,12 @@ from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo com
 _demo.register(app)
 _decide.register(app)
 _backtest.register(app)
+
+
+def run() -> None:
+    """The console entry point: our own errors end in one clear line and exit code 2."""
+    try:
+        app()
+    except CrowdSafetyError as exc:
+        errors.print(f"[red]error[/red] {exc}", highlight=False)
+        raise SystemExit(2) from None
