@@ -12,29 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from crowdsafety.decide.playbook import RiskRules
 from crowdsafety.domain import Level, Zone
+from crowdsafety.domain.events import PlannedEventLike
 
 #: Hours before a planned event starts from which it counts as a factor.
 EVENT_LEAD_H = 2
-
-
-class PlannedEventLike(Protocol):
-    """A planned event over [start, end) (tz-aware) in ``zones``; visitors over the whole event."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def zones(self) -> tuple[str, ...]: ...
-    @property
-    def expected_visitors(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import LevelBasis, Sensor, SensorKind, Site, Zone, ZoneState
+from crowdsafety.domain.events import PlannedEventLike
 
 HOUR = pd.Timedelta(hours=1)
 #: Weather metrics used as forecast inputs, and how an hour aggregates them.
@@ -31,19 +31,6 @@ WEATHER_METRICS: dict[str, str] = {
     "sunshine_min": "sum",
     "wind_ms": "mean",
 }
-
-
-class PlannedEventLike(Protocol):
-    """A planned event over [start, end) (tz-aware) in ``zones``; visitors over the whole event."""
-
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def zones(self) -> tuple[str, ...]: ...
-    @property
-    def expected_visitors(self) -> int: ...
 
 
 @dataclass(frozen=True)
