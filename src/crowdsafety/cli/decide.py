@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
+from crowdsafety.cli.common import SiteArg, StoreOpt, open_runtime
 from crowdsafety.cli.progress import progress_bar
 from crowdsafety.decide import Action, ActionError, ActionRequest
 from crowdsafety.domain.decision import AlertKind
-from crowdsafety.service import Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 
 if TYPE_CHECKING:
@@ -24,18 +24,11 @@ if TYPE_CHECKING:
     from crowdsafety.decide.evaluation import Evaluation
     from crowdsafety.domain import Site
 
-SiteArg = typer.Argument(..., help="Site folder, or the name of a demo site (scheveningen, auckland)")
-StoreOpt = typer.Option(None, "--store", help="Store URL (default: duckdb:///./data/<site>.duckdb or $CROWDSAFETY_STORE)")
 LEVEL_STYLE = {"green": "green", "yellow": "yellow", "orange": "dark_orange", "red": "bold red"}
 
 
 def _decider(site_dir: str, store: str | None) -> Decider:
-    from crowdsafety.cli.main import _load
-    from crowdsafety.cli.settings import Settings
-    from crowdsafety.store import open_store
-
-    site = _load(site_dir)
-    runtime = Runtime(site, open_store(Settings.build(site, store_url=store).store_url))
+    runtime, _ = open_runtime(site_dir, store)
     return build_decider(runtime, env={})
 
 

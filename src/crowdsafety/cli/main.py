@@ -10,36 +10,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crowdsafety.cli.common import SiteArg, StoreOpt, errors, open_runtime
 from crowdsafety.cli.progress import progress_bar
-from crowdsafety.cli.settings import Settings, resolve_site_dir
-from crowdsafety.domain import CrowdSafetyError, SiteDefinitionError
+from crowdsafety.cli.settings import resolve_site_dir
+from crowdsafety.domain import CrowdSafetyError
 from crowdsafety.service import Runtime
-from crowdsafety.sites import check_site, load_site
+from crowdsafety.sites import check_site
 from crowdsafety.sources.observation_files import read_observation_file
-from crowdsafety.store import open_store
 
 app = typer.Typer(help="Crowd Safety Manager: the shared picture of crowding.", no_args_is_help=True,
                   add_completion=False)
 console = Console(soft_wrap=True)
-errors = Console(stderr=True, soft_wrap=True)
 
-SiteArg = typer.Argument(..., help="Site folder, or the name of a demo site (scheveningen, auckland)")
-StoreOpt = typer.Option(None, "--store", help="Store URL (default: duckdb:///./data/<site>.duckdb or $CROWDSAFETY_STORE)")
 MAX_SHOWN_REJECTIONS = 20
 
 
 @app.callback()
 def main() -> None:
     """Crowd Safety Manager: the shared picture of crowding, now and ahead."""
-
-
-def _load(site_dir: str):
-    try:
-        return load_site(resolve_site_dir(site_dir))
-    except SiteDefinitionError as exc:
-        for problem in exc.problems:
-            errors.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
 
 
 @app.command("check-site")
@@ -62,9 +50,7 @@ def ingest(site_dir: str = SiteArg, files: list[Path] = typer.Argument(..., help
     Exit code 0 when every row was stored, 1 when some rows were rejected, 2 when a file could
     not be read at all.
     """
-    site = _load(site_dir)
-    settings = Settings.build(site, store_url=store)
-    runtime = Runtime(site, open_store(settings.store_url))
+    runtime, settings = open_runtime(site_dir, store)
     exit_code = 0
     for path in files:
         try:
@@ -92,9 +78,7 @@ def ingest(site_dir: str = SiteArg, files: list[Path] = typer.Argument(..., help
 def picture(site_dir: str = SiteArg, at: Optional[str] = typer.Option(None, help="ISO time with offset (default: latest data)"),
             store: Optional[str] = StoreOpt) -> None:
     """Compute the picture up to TIME and print the zone table."""
-    site = _load(site_dir)
-    settings = Settings.build(site, store_url=store)
-    runtime = Runtime(site, open_store(settings.store_url))
+    runtime, settings = open_runtime(site_dir, store)
     when = _parse_time(at) if at else None
     if when is None:
         span = runtime.store.observation_span()
@@ -146,11 +130,9 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     from crowdsafety.service.forecasting import Forecaster
     from crowdsafety.sources.scheveningen_simulator import load_events
 
-    site = _load(site_dir)
-    settings = Settings.build(site, store_url=store, host=host, port=port)
-    runtime = Runtime(site, open_store(settings.store_url))
-    forecaster = Forecaster(runtime, events=load_events(site))
-    console.print(f"Serving {site.name} at http://{host}:{port} (store {settings.store_url})")
+    runtime, settings = open_runtime(site_dir, store)
+    forecaster = Forecaster(runtime, events=load_events(runtime.site))
+    console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {settings.store_url})")
     app = create_app(runtime, refresh_every_s=settings.refresh_s, forecaster=forecaster)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

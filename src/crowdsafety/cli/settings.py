@@ -23,15 +23,13 @@ def resolve_site_dir(name_or_path: str) -> Path:
 @dataclass(frozen=True)
 class Settings:
     store_url: str
-    host: str = "127.0.0.1"
-    port: int = 8000
-    refresh_s: float = 5.0
+    refresh_s: float = 5.0  # s between picture refreshes of a served site
 
     @classmethod
-    def build(cls, site: Site, *, store_url: str | None = None, host: str = "127.0.0.1", port: int = 8000) -> "Settings":
+    def build(cls, site: Site, *, store_url: str | None = None) -> "Settings":
         url = store_url or os.environ.get("CROWDSAFETY_STORE")
         if not url:
             Path("data").mkdir(exist_ok=True)
             url = f"duckdb:///{Path('data').resolve() / (site.id + '.duckdb')}"
         refresh = float(os.environ.get("CROWDSAFETY_REFRESH_S", "5"))
-        return cls(store_url=url, host=host, port=port, refresh_s=refresh)
+        return cls(store_url=url, refresh_s=refresh)
