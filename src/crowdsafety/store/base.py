@@ -15,6 +15,8 @@ from typing import Protocol, Sequence
 import pandas as pd
 
 from crowdsafety.domain import SensorHealth, StoreError, ZoneState
+from crowdsafety.domain.access import ApiKey
+from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
 
 
@@ -133,6 +135,35 @@ class Store(Protocol):
         """Forecasts of targets starting in [start, end) issued at or before ``issued_by``
         (None: any); with ``latest_only`` only the latest issued per zone, model and target.
         Sorted by zone_id, model, start, issued_at."""
+        ...
+
+    # -- dead letters: messages that could not be ingested, with the reason --------------------
+
+    def append_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep ``letters`` (append-only)."""
+        ...
+
+    def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        """The latest ``limit`` dead letters, newest first."""
+        ...
+
+    # -- access: API keys (hashed secrets) and retention ----------------------------------------
+
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert ``key`` or replace the key with its id (revocation sets ``revoked_at``)."""
+        ...
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        """One key by id, or None."""
+        ...
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, sorted by created_at, id."""
+        ...
+
+    def delete_observations_before(self, before: datetime) -> int:
+        """Retention: delete raw observations starting before ``before``; derived zone states,
+        forecasts and the logs are kept. Returns the rows deleted."""
         ...
 
     def close(self) -> None:

@@ -37,7 +37,10 @@ from crowdsafety.domain import (
     StoreError,
     ZoneState,
 )
+from crowdsafety.domain.access import ApiKey
+from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.store import duckdb_access as _access
 from crowdsafety.store import duckdb_decisions as _decisions
 from crowdsafety.store import duckdb_forecasts as _forecasts
 from crowdsafety.store.base import AppendResult
@@ -110,10 +113,10 @@ class DuckDBStore:
                     f"{self.path!r} has store schema version {version}, newer than version "
                     f"{SCHEMA_VERSION} that this crowdsafety knows: upgrade crowdsafety to open it"
                 )
-            if version != SCHEMA_VERSION:
+            if version is None or version < 1:
                 raise StoreError(
                     f"{self.path!r} has unknown store schema version {version} "
-                    f"(expected {SCHEMA_VERSION})"
+                    f"(expected 1 to {SCHEMA_VERSION})"
                 )
         elif tables:
             raise StoreError(
@@ -121,11 +124,11 @@ class DuckDBStore:
                 f"(no {META_TABLE} table; found {', '.join(sorted(tables))})"
             )
         with _transaction(con):
-            for statement in DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL:
-                _run(con, statement)
+            for statement in DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL + _access.ACCESS_DDL:
+                _run(con, statement)  # all IF NOT EXISTS: an older store gains the newer tables
             _run(
                 con,
-                f"INSERT OR IGNORE INTO {META_TABLE} VALUES ('schema_version', ?)",
+                f"INSERT OR REPLACE INTO {META_TABLE} VALUES ('schema_version', ?)",
                 [str(SCHEMA_VERSION)],
             )
 
@@ -401,6 +404,43 @@ class DuckDBStore:
                 con, start=_utc(start, "start"), end=_utc(end, "end"), zone_ids=zone_ids, model=model,
                 issued_by=None if issued_by is None else _utc(issued_by, "issued_by"), latest_only=latest_only,
             )
+
+    # -- dead letters and access (SQL in duckdb_access) ------------------------------------------
+
+    def append_dead_letters(self, letters: Sequence[DeadLetter]) -> None:
+        """Keep ``letters`` (append-only)."""
+        if letters:
+            with self._session() as con, _transaction(con):
+                _access.append_dead_letters(con, letters)
+
+    def dead_letters(self, *, limit: int = 100) -> list[DeadLetter]:
+        """The latest ``limit`` dead letters, newest first."""
+        with self._session() as con:
+            return _access.dead_letters(con, limit)
+
+    def put_api_key(self, key: ApiKey) -> None:
+        """Insert ``key`` or replace the key with its id."""
+        with self._session() as con, _transaction(con):
+            _access.put_api_key(con, key)
+
+    def api_key(self, key_id: str) -> ApiKey | None:
+        """One key by id, or None."""
+        with self._session() as con:
+            found = _access.api_keys(con, key_id)
+        return found[0] if found else None
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key, revoked ones included, sorted by created_at, id."""
+        with self._session() as con:
+            return _access.api_keys(con)
+
+    def delete_observations_before(self, before: datetime) -> int:
+        """Retention: delete raw observations starting before ``before``; returns rows deleted."""
+        cutoff = _utc(before, "before")
+        with self._session() as con, _transaction(con):
+            (deleted,) = _one(con, "SELECT count(*) FROM observations WHERE start < ?", [cutoff])
+            _run(con, "DELETE FROM observations WHERE start < ?", [cutoff])
+        return int(deleted)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:

@@ -15,7 +15,7 @@ refuses to open a file written with a newer version than it knows.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access)
 
 META_TABLE = "meta"
 

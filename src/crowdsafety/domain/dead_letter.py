@@ -1,0 +1,28 @@
+"""A message that could not be ingested, kept with the reason so a data engineer can fix its
+sender. Payloads are sensor messages (aggregated counts), cut to ``MAX_PAYLOAD_CHARS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+#: Longest payload text kept (characters); the rest is cut.
+MAX_PAYLOAD_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """``source``: the entry point (``"mqtt"``, ``"http"``, a feed name); ``where``: the MQTT
+    topic, URL or file position; ``reason``: what is wrong; ``payload``: the message text."""
+
+    received_at: datetime
+    source: str
+    where: str
+    reason: str
+    payload: str
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:
+            raise ValueError(f"dead letter received_at must carry a time zone, got {self.received_at.isoformat()}")
+        if len(self.payload) > MAX_PAYLOAD_CHARS:
+            object.__setattr__(self, "payload", self.payload[:MAX_PAYLOAD_CHARS])
