@@ -19,9 +19,10 @@ def test_keys_put_get_list_and_revoke(store):
     assert store.api_keys() == [] and store.api_key("nope") is None
     sensor = _key("b", Role.SENSOR, sensor_ids=("cam-1", "cam-2"))
     store.put_api_key(sensor)
-    store.put_api_key(replace(_key("a"), created_at=T0 - timedelta(days=1)))
+    store.put_api_key(replace(_key("a", Role.PARTNER, party="htm"), created_at=T0 - timedelta(days=1)))
     assert [k.id for k in store.api_keys()] == ["a", "b"]
     assert store.api_key("b") == sensor
+    assert store.api_key("a").party == "htm"
     revoked = replace(sensor, revoked_at=T0 + timedelta(hours=1))
     store.put_api_key(revoked)
     assert store.api_key("b") == revoked and not store.api_key("b").active

@@ -25,8 +25,9 @@ class Role(str, Enum):
 @dataclass(frozen=True)
 class ApiKey:
     """A key's record. ``id``: public part of the key (shown in logs); ``secret_hash``: hash of the
-    secret part; ``sensor_ids``: the sensors a ``sensor`` key may post for; ``revoked_at``: when
-    it stopped working (None: active)."""
+    secret part; ``sensor_ids``: the sensors a ``sensor`` key may post for; ``party``: for a
+    ``partner`` key, the playbook owner (e.g. ``"htm"``) whose measures it sees; ``revoked_at``:
+    when it stopped working (None: active)."""
 
     id: str
     name: str
@@ -34,6 +35,7 @@ class ApiKey:
     secret_hash: str
     created_at: datetime
     sensor_ids: tuple[str, ...] = ()
+    party: str | None = None
     revoked_at: datetime | None = None
 
     def __post_init__(self) -> None:

@@ -36,12 +36,13 @@ ACCESS_DDL: tuple[str, ...] = (
         secret_hash VARCHAR NOT NULL,
         created_at TIMESTAMPTZ NOT NULL,
         sensor_ids VARCHAR[] NOT NULL,
+        party VARCHAR,
         revoked_at TIMESTAMPTZ
     )
     """,
 )
 
-_KEY_COLUMNS = "id, name, role, secret_hash, created_at, sensor_ids, revoked_at"
+_KEY_COLUMNS = "id, name, role, secret_hash, created_at, sensor_ids, party, revoked_at"
 
 
 def append_dead_letters(con: duckdb.DuckDBPyConnection, letters: Sequence[DeadLetter]) -> None:
@@ -63,8 +64,9 @@ def dead_letters(con: duckdb.DuckDBPyConnection, limit: int) -> list[DeadLetter]
 
 def put_api_key(con: duckdb.DuckDBPyConnection, key: ApiKey) -> None:
     con.execute(
-        f"INSERT OR REPLACE INTO api_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [key.id, key.name, key.role.value, key.secret_hash, key.created_at, list(key.sensor_ids), key.revoked_at],
+        f"INSERT OR REPLACE INTO api_keys ({_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [key.id, key.name, key.role.value, key.secret_hash, key.created_at, list(key.sensor_ids), key.party,
+         key.revoked_at],
     ).fetchall()
 
 
@@ -75,9 +77,10 @@ def api_keys(con: duckdb.DuckDBPyConnection, key_id: str | None = None) -> list[
 
 
 def _api_key(row: tuple[Any, ...]) -> ApiKey:
-    key_id, name, role, secret_hash, created_at, sensor_ids, revoked_at = row
+    key_id, name, role, secret_hash, created_at, sensor_ids, party, revoked_at = row
     return ApiKey(id=key_id, name=name, role=Role(role), secret_hash=secret_hash, created_at=_utc(created_at),
-                  sensor_ids=tuple(sensor_ids), revoked_at=None if revoked_at is None else _utc(revoked_at))
+                  sensor_ids=tuple(sensor_ids), party=party,
+                  revoked_at=None if revoked_at is None else _utc(revoked_at))
 
 
 def _utc(moment: datetime) -> datetime:
