@@ -122,7 +122,9 @@ def print_zone_table(runtime: Runtime, at: datetime) -> None:
 
 @app.command()
 def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
-          host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000)) -> None:
+          host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
+          mqtt: Optional[str] = typer.Option(None, "--mqtt", help="Also consume sensor messages from this MQTT "
+                                             "broker, mqtt://host[:port] (topic crowdsafety/<site-id>/sensors/+)")) -> None:
     """Serve the API and the page for a site on the given store."""
     import uvicorn
 
@@ -134,7 +136,12 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     forecaster = Forecaster(runtime, events=load_events(runtime.site))
     console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {settings.store_url})")
     app = create_app(runtime, refresh_every_s=settings.refresh_s, forecaster=forecaster)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    consumer = _mqtt.start_consumer_or_exit(runtime, mqtt) if mqtt else None
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        if consumer is not None:
+            consumer.stop()
 
 
 def _parse_time(text: str) -> datetime:
@@ -152,10 +159,12 @@ def _parse_time(text: str) -> datetime:
 from crowdsafety.cli import backtest as _backtest  # noqa: E402  (registers the backtest command)
 from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
+from crowdsafety.cli import mqtt as _mqtt  # noqa: E402  (registers ingest-mqtt)
 
 _demo.register(app)
 _decide.register(app)
 _backtest.register(app)
+_mqtt.register(app)
 
 
 def run() -> None:
