@@ -1,29 +1,43 @@
 """Store backends the store test suite runs against.
 
 Each backend gives ``open()``: a store on this test's own, initially empty storage. A
-persistent backend's second ``open()`` (after ``close()``) sees what the first stored. A server
-backend (PostgreSQL) joins by adding an entry to ``BACKENDS`` that skips when no server is set.
+persistent backend's second ``open()`` (after ``close()``) sees what the first stored.
+
+PostgreSQL: every test gets its own schema (``t_<random>``) in database ``test`` on
+127.0.0.1:5432, dropped afterwards. ``CROWDSAFETY_TEST_PG`` overrides the server URL; the
+backend's tests skip, saying why, only when no server answers within 2 s.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from crowdsafety.store import Store
 from crowdsafety.store.duckdb_store import DuckDBStore
+from crowdsafety.store.postgres_store import PostgresStore
+
+PG_URL_ENV = "CROWDSAFETY_TEST_PG"
+PG_DEFAULT_URLS = ("postgresql://127.0.0.1:5432/test", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @dataclass(frozen=True)
 class Backend:
-    """How to open stores on one test's storage."""
+    """How to open stores on one test's storage; ``drop`` removes that storage afterwards."""
 
     name: str
     open: Callable[[], Store]
     persistent: bool
+    url: str | None = None
+    drop: Callable[[], None] | None = None
 
 
 def _duckdb_memory(tmp_path: Path) -> Backend:
@@ -32,18 +46,56 @@ def _duckdb_memory(tmp_path: Path) -> Backend:
 
 def _duckdb_file(tmp_path: Path) -> Backend:
     path = str(tmp_path / "store.duckdb")
-    return Backend("duckdb-file", lambda: DuckDBStore(path), persistent=True)
+    return Backend("duckdb-file", lambda: DuckDBStore(path), persistent=True, url=f"duckdb://{path}")
+
+
+@functools.cache
+def pg_server() -> str:
+    """URL of a PostgreSQL server that answers (cached for the session); skips when none does."""
+    candidates = (os.environ[PG_URL_ENV],) if os.environ.get(PG_URL_ENV) else PG_DEFAULT_URLS
+    problems = []
+    for url in candidates:
+        try:
+            with psycopg.connect(url, connect_timeout=2) as conn:
+                conn.execute("SELECT 1").fetchall()
+            return url
+        except psycopg.Error as exc:
+            problems.append(f"{url}: {str(exc).strip()}")
+    pytest.skip(f"no PostgreSQL server answered within 2 s ({'; '.join(problems)}); set {PG_URL_ENV}")
+
+
+def pg_schema_url(server: str, schema: str) -> str:
+    return f"{server}{'&' if '?' in server else '?'}schema={schema}"
+
+
+def drop_pg_schema(server: str, schema: str) -> None:
+    with psycopg.connect(server, connect_timeout=2, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+def _postgres(tmp_path: Path) -> Backend:
+    server = pg_server()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    url = pg_schema_url(server, schema)
+    return Backend(
+        "postgres", lambda: PostgresStore(url), persistent=True, url=url,
+        drop=lambda: drop_pg_schema(server, schema),
+    )
 
 
 BACKENDS: dict[str, Callable[[Path], Backend]] = {
     "duckdb-memory": _duckdb_memory,
     "duckdb-file": _duckdb_file,
+    "postgres": _postgres,
 }
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return BACKENDS[request.param](tmp_path)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    chosen = BACKENDS[request.param](tmp_path)
+    yield chosen
+    if chosen.drop is not None:
+        chosen.drop()
 
 
 @pytest.fixture

@@ -171,7 +171,9 @@ class Store(Protocol):
 
 
 def open_store(url: str) -> Store:
-    """Open a store by URL: ``duckdb:///path/to/file.duckdb`` or ``duckdb://:memory:``."""
+    """Open a store by URL: ``duckdb:///path/to/file.duckdb``, ``duckdb://:memory:``, or
+    ``postgresql://[user[:password]@]host[:port]/database[?schema=NAME]`` (also ``postgres://``;
+    see :mod:`crowdsafety.store.postgres_connection`)."""
     if url.startswith("duckdb://"):
         from crowdsafety.store.duckdb_store import DuckDBStore
 
@@ -179,4 +181,11 @@ def open_store(url: str) -> Store:
         if path.startswith("/") and path != "/:memory:":
             path = path[1:] if path.startswith("//") else path
         return DuckDBStore(":memory:" if path in (":memory:", "/:memory:", "") else path)
-    raise StoreError(f"unknown store URL {url!r}: expected duckdb:///path or duckdb://:memory:")
+    if url.startswith(("postgresql://", "postgres://")):
+        from crowdsafety.store.postgres_store import PostgresStore
+
+        return PostgresStore(url)
+    raise StoreError(
+        f"unknown store URL {url!r}: expected duckdb:///path, duckdb://:memory: "
+        "or postgresql://host[:port]/database[?schema=NAME]"
+    )

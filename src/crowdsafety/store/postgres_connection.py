@@ -1,0 +1,134 @@
+"""Reaching PostgreSQL: the store URL, the connection pool and the one place where psycopg's
+errors become the package's StoreError.
+
+A store URL is a libpq URL (``postgresql://`` or ``postgres://``) with one extra, optional query
+parameter, ``schema``: the PostgreSQL schema holding the store's tables (created when missing),
+so several stores can share one database. Without it the tables live in the first schema of the
+connection's ``search_path`` (usually ``public``), which libpq's ``options=-csearch_path=...``
+can also set. Every pooled connection runs with ``TimeZone = 'UTC'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from crowdsafety.domain import StoreError
+
+URL_FORM = (
+    "postgresql://[user[:password]@]host[:port]/database[?schema=NAME][&other libpq parameters]"
+)
+SCHEMES = ("postgresql", "postgres")
+
+#: Seconds to wait for the server when connecting (unless the URL sets ``connect_timeout``).
+CONNECT_TIMEOUT_S = 10
+#: Seconds a call waits for a free pooled connection before it fails.
+POOL_TIMEOUT_S = 30.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a store lives: libpq connection string, optional schema, and a password-free name
+    for messages."""
+
+    conninfo: str
+    schema: str | None
+    name: str
+
+
+def parse_url(url: str) -> Target:
+    """Split a store URL into libpq's part and the ``schema`` parameter; StoreError if malformed."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES:
+        raise StoreError(f"not a PostgreSQL store URL: {url!r}; expected {URL_FORM}")
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    if len(schemas) > 1 or (schemas and not schemas[0]):
+        raise StoreError(f"PostgreSQL store URL {_redacted(url)!r}: give one non-empty schema=NAME")
+    conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "schema"])))
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error as exc:
+        raise StoreError(f"bad PostgreSQL store URL {_redacted(url)!r}: {exc}; expected {URL_FORM}") from exc
+    host = params.get("host") or "localhost"
+    port = params.get("port") or "5432"
+    where = f"{host}:{port}/{params.get('dbname') or '(default database)'}"
+    schema = schemas[0] if schemas else None
+    name = f"PostgreSQL store {where}" + (f" schema {schema}" if schema else "")
+    return Target(conninfo=conninfo, schema=schema, name=name)
+
+
+def connect(target: Target) -> psycopg.Connection:
+    """One configured connection, outside the pool (used to prepare the schema)."""
+    with translated(f"cannot connect to {target.name}"):
+        conn = psycopg.connect(target.conninfo, **_connect_kwargs(target))
+    try:
+        with translated(f"cannot configure a connection to {target.name}"):
+            configure(conn, target.schema)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def open_pool(target: Target, *, max_size: int) -> ConnectionPool:
+    """A pool of 1 to ``max_size`` connections, each configured, opened and ready."""
+    pool = ConnectionPool(
+        target.conninfo,
+        kwargs=_connect_kwargs(target),
+        min_size=1,
+        max_size=max_size,
+        open=False,
+        configure=lambda conn: configure(conn, target.schema),
+        check=ConnectionPool.check_connection,
+        timeout=POOL_TIMEOUT_S,
+        name=target.name,
+    )
+    try:
+        with translated(f"cannot open a connection pool to {target.name}"):
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT_S)
+    except BaseException:
+        pool.close()
+        raise
+    return pool
+
+
+def configure(conn: psycopg.Connection, schema: str | None) -> None:
+    """Session settings every connection needs: UTC, ISO dates and the store's schema."""
+    conn.execute("SET TimeZone TO 'UTC'")
+    conn.execute("SET DateStyle TO 'ISO, YMD'")
+    if schema is not None:
+        conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    conn.commit()
+
+
+@contextmanager
+def translated(context: str) -> Iterator[None]:
+    """The one place where psycopg's (and its pool's) errors become StoreError."""
+    try:
+        yield
+    except PoolTimeout as exc:
+        raise StoreError(f"{context}: no database connection within the time limit ({exc})") from exc
+    except psycopg.Error as exc:
+        raise StoreError(f"{context}: {type(exc).__name__}: {str(exc).strip()}") from exc
+
+
+def _connect_kwargs(target: Target) -> dict[str, object]:
+    params = conninfo_to_dict(target.conninfo)
+    return {} if "connect_timeout" in params else {"connect_timeout": CONNECT_TIMEOUT_S}
+
+
+def _redacted(url: str) -> str:
+    """``url`` without its password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -1,0 +1,169 @@
+"""SQL of raw observations in the PostgreSQL store: bulk append with duplicates and corrections,
+reads, retention.
+
+An append is one transaction: the batch goes by COPY into a temporary staging table, then the
+store's observation lock is taken (so appends from every process and thread run one at a
+time, and each sees everything stored before it), ``seq`` numbers are drawn for the batch, and
+one ``INSERT ... SELECT`` stores the rows that are not exact duplicates. The rules are the DuckDB
+store's: a row is an exact duplicate when the same key and value is stored or came earlier in
+the batch; any other row is stored, as a correction when its key already had a value; a read
+with ``latest_only`` takes per key the highest ``received_at``, then the highest ``seq``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+
+from crowdsafety.domain import OBSERVATION_COLUMNS, StoreError
+from crowdsafety.store.base import AppendResult
+from crowdsafety.store.postgres_frames import arrow_table, copy_in, query_frame
+from crowdsafety.store.postgres_schema import LOCK_OBSERVATIONS, lock
+
+OBSERVATION_SCHEMA = pa.schema(
+    [
+        ("sensor_id", pa.string()),
+        ("start", pa.timestamp("us", tz="UTC")),
+        ("interval_s", pa.int64()),
+        ("metric", pa.string()),
+        ("value", pa.float64()),
+        ("quality", pa.string()),
+        ("received_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+_STAGING_SCHEMA = OBSERVATION_SCHEMA.append(pa.field("pos", pa.int64()))
+
+_KEY = "sensor_id, start, interval_s, metric"
+_COLUMNS = "sensor_id, start, interval_s, metric, value, quality, received_at"
+_SAME_KEY = (
+    "o.start = {r}.start AND o.sensor_id = {r}.sensor_id AND o.metric = {r}.metric "
+    "AND o.interval_s = {r}.interval_s AND o.start BETWEEN %(lo)s AND %(hi)s"
+)
+
+_STAGING_DDL = """
+    CREATE TEMPORARY TABLE _batch (
+        sensor_id text COLLATE "C" NOT NULL,
+        start timestamptz NOT NULL,
+        interval_s bigint NOT NULL,
+        metric text COLLATE "C" NOT NULL,
+        value double precision NOT NULL,
+        quality text NOT NULL,
+        received_at timestamptz NOT NULL,
+        pos bigint NOT NULL
+    ) ON COMMIT DROP
+"""
+
+# All parts see the table as it was before the INSERT (one snapshot), so "stored" means stored
+# before this batch. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner scan just
+# that slice of the index when the batch is recent.
+_INSERT_NEW = f"""
+    WITH batch AS (
+        SELECT DISTINCT ON ({_KEY}, value) {_COLUMNS}, pos
+        FROM _batch ORDER BY {_KEY}, value, pos
+    ), fresh AS (
+        SELECT * FROM batch b
+        WHERE NOT EXISTS (
+            SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="b")} AND o.value = b.value)
+    ), stored AS (
+        INSERT INTO observations (seq, {_COLUMNS})
+        SELECT %(base)s + pos, {_COLUMNS} FROM fresh ORDER BY start, sensor_id
+    )
+    SELECT
+        (SELECT count(*) FROM fresh),
+        (SELECT count(*) FROM (
+            SELECT DISTINCT {_KEY} FROM fresh f
+            WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")})) AS k)
+"""
+
+
+def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
+    """Append ``frame`` (``OBSERVATION_COLUMNS``) in the caller's transaction."""
+    batch = checked(frame)
+    n = batch.num_rows
+    if n == 0:
+        return AppendResult(inserted=0, duplicates=0, corrections=0)
+    conn.execute(_STAGING_DDL)
+    copy_in(conn, "_batch", batch.append_column("pos", pa.array(np.arange(n, dtype=np.int64))))
+    conn.execute("SET LOCAL work_mem = '256MB'")  # the batch's sort stays in memory
+    lock(conn, LOCK_OBSERVATIONS)
+    row = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
+    assert row is not None
+    base = int(row[0]) - n + 1
+    lo, hi = conn.execute("SELECT min(start), max(start) FROM _batch").fetchone() or (None, None)
+    counts = conn.execute(_INSERT_NEW, {"base": base, "lo": lo, "hi": hi}).fetchone()
+    assert counts is not None
+    new_rows, new_keys = int(counts[0]), int(counts[1])
+    return AppendResult(inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys)
+
+
+def checked(frame: pd.DataFrame) -> pa.Table:
+    """``frame``'s observation columns as Arrow; StoreError when a column is missing, holds
+    naive times or missing values, or does not fit its type."""
+    missing = [c for c in OBSERVATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise StoreError(f"observation frame lacks columns {missing}")
+    for column in ("start", "received_at"):
+        if not isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+            raise StoreError(
+                f"observation column {column!r} must hold tz-aware datetimes, got dtype {frame[column].dtype}"
+            )
+    for column in OBSERVATION_COLUMNS:
+        empty = np.flatnonzero(frame[column].isna().to_numpy())
+        if len(empty):
+            raise StoreError(
+                f"observation column {column!r} has {len(empty)} missing values (first at row {int(empty[0])})"
+            )
+    return arrow_table(frame, OBSERVATION_SCHEMA, "observation")
+
+
+def read(
+    conn: psycopg.Connection,
+    *,
+    start: datetime,
+    end: datetime,
+    sensor_ids: Sequence[str] | None,
+    latest_only: bool,
+) -> pd.DataFrame:
+    """Observations with ``start <= start < end``, sorted by sensor_id, start, metric."""
+    where = "start >= %s AND start < %s"
+    params: list[Any] = [start, end]
+    if sensor_ids is not None:
+        where += " AND sensor_id = ANY(%s::text[])"
+        params.append(list(sensor_ids))
+    if latest_only:
+        query = f"""
+            SELECT DISTINCT ON (sensor_id, start, metric, interval_s) {_COLUMNS}
+            FROM observations WHERE {where}
+            ORDER BY sensor_id, start, metric, interval_s, received_at DESC, seq DESC
+        """
+    else:
+        query = f"""
+            SELECT {_COLUMNS} FROM observations WHERE {where}
+            ORDER BY sensor_id, start, metric, interval_s, received_at, seq
+        """
+    return query_frame(conn, query, params, OBSERVATION_SCHEMA)
+
+
+def span(conn: psycopg.Connection) -> tuple[datetime, datetime] | None:
+    """Earliest and latest interval start stored (two index lookups), or None when empty."""
+    row = conn.execute("SELECT min(start), max(start) FROM observations").fetchone()
+    return None if row is None or row[0] is None else (row[0], row[1])
+
+
+def last_seen(conn: psycopg.Connection) -> dict[str, datetime]:
+    """Latest interval start per sensor id."""
+    rows = conn.execute("SELECT sensor_id, max(start) FROM observations GROUP BY sensor_id").fetchall()
+    return {sensor_id: at for sensor_id, at in rows}
+
+
+def delete_before(conn: psycopg.Connection, before: datetime) -> int:
+    """Retention: delete raw rows starting before ``before`` (under the append lock, so no append
+    judges duplicates against rows being deleted); returns the rows deleted."""
+    lock(conn, LOCK_OBSERVATIONS)
+    return conn.execute("DELETE FROM observations WHERE start < %s", [before]).rowcount
