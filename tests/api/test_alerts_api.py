@@ -8,19 +8,19 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from crowdsafety.api import create_app
-from crowdsafety.api.routers import access, alerts, decisions, public
 from crowdsafety.decide import load_playbook
 from crowdsafety.domain import DataStatus, Level, ZoneState
+from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider, build_decider
+from crowdsafety.service.keys import create_key
 from crowdsafety.sites import load_site
 from crowdsafety.store import open_store
 
-from .conftest import NOW
+from .conftest import NOW, bearer
 
 PLAYBOOK = """
 [owners]
@@ -46,23 +46,12 @@ title = "Extra trams"
 """
 
 
-def with_decision_support(app: FastAPI) -> FastAPI:
-    """The routers, unless create_app already includes them."""
-    included = {id(getattr(r, "original_router", None)) for r in app.routes}
-    paths = {getattr(r, "path", None) for r in app.routes}
-    for module in (access, alerts, decisions, public):
-        if id(module.router) not in included and not paths & {r.path for r in module.router.routes}:
-            app.include_router(module.router)
-    return app
-
-
 @pytest.fixture
-def api(runtime: Runtime, tmp_path: Path) -> Iterator[tuple[TestClient, Decider]]:
+def api(runtime: Runtime, tmp_path: Path, key_for) -> Iterator[tuple[TestClient, Decider]]:
     (tmp_path / "playbook.toml").write_text(PLAYBOOK)
     decider = Decider(runtime, load_playbook(runtime.site, tmp_path / "playbook.toml"))
-    app = with_decision_support(create_app(runtime))
-    app.state.decider = decider
-    with TestClient(app) as client:
+    app = create_app(runtime, decider=decider)
+    with TestClient(app, headers=bearer(key_for(Role.OPERATOR))) as client:
         yield client, decider
 
 
@@ -120,13 +109,16 @@ def test_actions_are_validated_and_logged(api, runtime: Runtime):
     assert client.post("/api/v1/alerts/nope/actions", json={"action": "close", **person, "reason": "x"}).status_code == 404
 
     log = client.get("/api/v1/decisions").json()
-    assert [e["action"] for e in log] == ["raised", "acknowledged", "measure-started", "measure-done", "assigned", "closed"]
-    assert log[1]["who"] == "J. de Vries" and log[1]["role"] == "coordinator" and log[1]["reason"] == "seen on the map"
-    assert log[1]["prev_hash"] == log[0]["hash"]
+    assert log[0]["action"] == "key.created"  # the test client's key, audited
+    assert [e["action"] for e in log[1:]] == ["raised", "acknowledged", "measure-started", "measure-done",
+                                              "assigned", "closed"]
+    assert log[2]["who"] == "J. de Vries" and log[2]["role"] == "coordinator"
+    assert log[2]["details"]["key_id"] == log[0]["details"]["key_id"]
+    assert log[2]["reason"] == "seen on the map" and log[2]["prev_hash"] == log[1]["hash"]
     assert [e["seq"] for e in client.get("/api/v1/decisions", params={"after_seq": 4, "limit": 1}).json()] == [5]
     assert len(client.get("/api/v1/decisions", params={"alert_id": alert_id}).json()) == 6
     assert client.get("/api/v1/decisions/verify").json() == {
-        "intact": True, "entries": 6, "head": log[-1]["hash"], "first_bad": None, "problem": None}
+        "intact": True, "entries": 7, "head": log[-1]["hash"], "first_bad": None, "problem": None}
 
 
 @pytest.mark.parametrize("body, words", [
@@ -144,7 +136,7 @@ def test_bad_action_requests_get_clear_422s(api, runtime: Runtime, body: dict, w
     alert_id = raise_square_alert(runtime, decider)
     r = client.post(f"/api/v1/alerts/{alert_id}/actions", json=body)
     assert r.status_code == 422 and words in r.json()["detail"], r.json()
-    assert [e["action"] for e in client.get("/api/v1/decisions").json()] == ["raised"]
+    assert [e["action"] for e in client.get("/api/v1/decisions").json()] == ["key.created", "raised"]
 
 
 def test_public_advice_has_colours_and_no_counts(api, runtime: Runtime):
@@ -167,9 +159,9 @@ def test_stable_operation_ids(api):
             "get_public_advice", "get_emergency_routes"} <= ops
 
 
-def test_a_bare_app_gets_a_decider_on_first_use(runtime: Runtime):
-    app = with_decision_support(create_app(runtime))
-    with TestClient(app) as client:
+def test_a_bare_app_gets_a_decider_on_first_use(runtime: Runtime, key_for):
+    app = create_app(runtime)
+    with TestClient(app, headers=bearer(key_for(Role.OPERATOR))) as client:
         assert client.get("/api/v1/alerts").json() == []
         assert client.get("/api/v1/decisions/verify").json()["intact"] is True
 
@@ -181,9 +173,9 @@ def test_emergency_routes_flag_crowded_zones():
     runtime.store.put_zone_states([ZoneState("boulevard", NOW - timedelta(minutes=5 * n), 300, 1000.0, 0.2,
                                              Level.ORANGE, None, DataStatus.OK) for n in range(1, 4)])
     decider.evaluate()
-    app = with_decision_support(create_app(runtime))
-    app.state.decider = decider
-    with TestClient(app) as client:
+    app = create_app(runtime, decider=decider)
+    key = create_key(runtime, name="test", role=Role.PARTNER, actor="tests", actor_role="admin")[1]
+    with TestClient(app, headers=bearer(key)) as client:
         routes = {f["id"]: f for f in client.get("/api/v1/emergency-routes").json()["features"]}
     runtime.store.close()
     lane = routes["boulevard-lane"]

@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdsafety.api import create_app
-from crowdsafety.api.routers import forecasts
+from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.forecasting import Forecaster
+from crowdsafety.service.keys import create_key
 from crowdsafety.store import open_store
 
 
@@ -19,10 +20,8 @@ def client(mini_site, hourly_states, settings, now):
     runtime = Runtime(mini_site, open_store("duckdb://:memory:"), ReplayClock(now))
     runtime.store.put_zone_states(hourly_states(mini_site, 30))
     Forecaster(runtime, settings).refresh()
-    app = create_app(runtime)
-    if not any(getattr(r, "path", "") == "/api/v1/zones/{zone_id}/forecast" for r in app.routes):
-        app.include_router(forecasts.router)
-    with TestClient(app) as c:
+    key = create_key(runtime, name="test partner", role=Role.PARTNER, actor="tests", actor_role="admin")[1]
+    with TestClient(create_app(runtime), headers={"Authorization": f"Bearer {key}"}) as c:
         yield c
     runtime.store.close()
 

@@ -17,8 +17,10 @@ from crowdsafety import __version__
 from crowdsafety.api.routers import (
     access,
     alerts,
+    dead_letters,
     decisions,
     forecasts,
+    keys,
     live,
     observations,
     public,
@@ -26,6 +28,7 @@ from crowdsafety.api.routers import (
     site,
     zones,
 )
+from crowdsafety.api.ratelimit import RowLimiter
 from crowdsafety.service import Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
@@ -39,10 +42,11 @@ def create_app(
     refresh_every_s: float | None = None,
     decider: Decider | None = None,
     forecaster: Forecaster | None = None,
+    row_limiter: RowLimiter | None = None,
 ) -> FastAPI:
     """Build the app for ``runtime``; with ``refresh_every_s`` background threads keep the
     picture, the alerts and (given a ``forecaster``) the forecasts up to date without blocking
-    requests."""
+    requests. ``row_limiter``: each key's ingest rate (default :class:`RowLimiter`'s)."""
     decider = decider or build_decider(runtime)
 
     @asynccontextmanager
@@ -67,7 +71,9 @@ def create_app(
                   description="The shared picture of crowding: zones, sensors, observations.")
     app.state.runtime = runtime
     app.state.decider = decider
-    for module in (site, zones, sensors, observations, alerts, decisions, public, access, forecasts, live):
+    app.state.row_limiter = row_limiter or RowLimiter()
+    for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, access, forecasts,
+                   live, keys):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
 

@@ -18,9 +18,11 @@ import typer
 from crowdsafety.cli.progress import progress_bar
 from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.domain import Site
+from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
+from crowdsafety.service.keys import create_key
 from crowdsafety.sites import load_site
 from crowdsafety.store import open_store
 
@@ -131,7 +133,11 @@ def register(app: typer.Typer) -> None:
         runtime, data, future = prepare(site, f"duckdb:///{path.resolve()}", seed)
         console.print(f"[bold]{runtime.site.name}[/bold]: {data.story}")
         console.print(f"Replaying one {runtime.site.interval_s // 60}-minute interval every {tick:g} s.")
-        console.print(f"Dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+        _, operator = create_key(runtime, name="demo control room", role=Role.OPERATOR, actor="demo",
+                                 actor_role="admin")
+        console.print(f"Operator key (shown once): {operator}")
+        console.print(f"Dashboard: http://{host}:{port}/#key={operator}")
+        console.print(f"Public page: http://{host}:{port}/public   API docs: http://{host}:{port}/docs")
         forecaster = Forecaster(runtime, events=data.events)
         with console.status("Training the forecast model and issuing the first forecasts"):
             forecaster.refresh()

@@ -14,6 +14,7 @@ from crowdsafety.cli.common import SiteArg, StoreOpt, errors, open_runtime
 from crowdsafety.cli.progress import progress_bar
 from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.domain import CrowdSafetyError
+from crowdsafety.domain.access import Role
 from crowdsafety.service import Runtime
 from crowdsafety.sites import check_site
 from crowdsafety.sources.observation_files import read_observation_file
@@ -135,6 +136,9 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     runtime, settings = open_runtime(site_dir, store)
     forecaster = Forecaster(runtime, events=load_events(runtime.site))
     console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {settings.store_url})")
+    if not any(k.active and k.role in (Role.ADMIN, Role.OPERATOR) for k in runtime.store.api_keys()):
+        console.print(f"[yellow]No admin or operator key yet[/yellow]: stop, then run `crowdsafety keys create "
+                      f"{site_dir} --role operator --name ...` on this store (the public page needs none).")
     app = create_app(runtime, refresh_every_s=settings.refresh_s, forecaster=forecaster)
     consumer = _mqtt.start_consumer_or_exit(runtime, mqtt) if mqtt else None
     try:
@@ -159,12 +163,14 @@ def _parse_time(text: str) -> datetime:
 from crowdsafety.cli import backtest as _backtest  # noqa: E402  (registers the backtest command)
 from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
+from crowdsafety.cli import keys as _keys  # noqa: E402  (registers keys create|list|revoke)
 from crowdsafety.cli import mqtt as _mqtt  # noqa: E402  (registers ingest-mqtt)
 
 _demo.register(app)
 _decide.register(app)
 _backtest.register(app)
 _mqtt.register(app)
+_keys.register(app)
 
 
 def run() -> None:

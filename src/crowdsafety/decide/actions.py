@@ -59,7 +59,7 @@ class InvalidAction(ActionError):
 @dataclass(frozen=True)
 class ActionRequest:
     """``who`` (a person's name or call sign) with ``role`` does ``action`` because of ``reason``;
-    ``measure_id`` for measure actions, ``assignee`` for assign."""
+    ``measure_id`` for measure actions, ``assignee`` for assign; ``key_id``: the API key used."""
 
     action: Action
     who: str
@@ -67,6 +67,7 @@ class ActionRequest:
     reason: str
     measure_id: str | None = None
     assignee: str | None = None
+    key_id: str | None = None
 
 
 def apply_action(alert: AlertRecord, request: ActionRequest, measures: Sequence[MeasureDue],
@@ -82,6 +83,8 @@ def apply_action(alert: AlertRecord, request: ActionRequest, measures: Sequence[
     if alert.status is AlertStatus.CLOSED:
         raise ActionConflict(f"alert {alert.id} is closed")
     details: dict[str, object] = {"level": alert.level.value, "status_before": alert.status.value}
+    if request.key_id is not None:
+        details["key_id"] = request.key_id
     after = alert
     if action is Action.ACKNOWLEDGE:
         if alert.status is AlertStatus.ACKNOWLEDGED:

@@ -3,7 +3,7 @@
 :class:`Decider` evaluates the alerts for the latest computed interval, stores each change with
 its decision-log entry in one transaction, and hands raised, escalated, lowered and cleared
 alerts to the notifiers (which never block). People's actions go through :meth:`Decider.act`.
-The log is sealed under one lock, so its hash chain stays linear within the process.
+The log is written through :mod:`crowdsafety.service.audit`, so its hash chain stays linear.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ from crowdsafety.decide import (
     load_playbook,
     measures_due,
     public_advice,
-    seal,
     verify_chain,
 )
 from crowdsafety.decide.access import (
@@ -58,6 +57,7 @@ from crowdsafety.domain.decision import (
     DecisionEntry,
 )
 from crowdsafety.notify import Notifier, Notifiers, notifiers_from_env
+from crowdsafety.service import audit
 from crowdsafety.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,9 @@ class Decider:
                 details={"kind": alert.kind.value, "level": alert.level.value, "risk_level": alert.risk_level.value,
                          "probability": alert.probability, "reasons": list(alert.reasons),
                          "target_at": alert.target_at.isoformat() if alert.target_at else None})
-            entry = seal(draft, self.runtime.store.decision_head())
-        self.runtime.store.put_alert(alert, entry)
+            entry = audit.append(self.runtime, draft, alert)
+        else:
+            self.runtime.store.put_alert(alert)
         if entry is not None:
             self.notifier.send(alert_message(f"alert.{change.change.value}", change.summary, alert,
                                              self._measures(alert), self.runtime.clock.now()))
@@ -165,7 +166,7 @@ class Decider:
             alert = self._get(alert_id)
             now = self.runtime.clock.now()
             after, draft = apply_action(alert, request, self._measures(alert), now)
-            self.runtime.store.put_alert(after, seal(draft, self.runtime.store.decision_head()))
+            audit.append(self.runtime, draft, after)
             return AlertView(after, self._measures(after))
 
     def report_incident(self, incident: Incident) -> None:

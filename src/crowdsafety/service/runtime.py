@@ -36,6 +36,7 @@ class Runtime:
         self.clock = clock or SystemClock()
         self._lock = threading.RLock()
         self._dirty_from: datetime | None = None
+        self.log_lock = threading.RLock()  # orders this process's writers of the decision log
 
     def ingest(self, rows: Iterable[Any]) -> IngestReport:
         """Validate and store a batch; marks the picture dirty from the earliest interval stored."""

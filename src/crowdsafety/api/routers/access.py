@@ -6,10 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
+
 from crowdsafety.api.decide_deps import DeciderDep
 from crowdsafety.api.schemas import ZoneFeatureCollection
 
-router = APIRouter(prefix="/api/v1", tags=["emergency access"])
+router = APIRouter(prefix="/api/v1", tags=["emergency access"],
+                   dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 
 
 @router.get("/emergency-routes", operation_id="get_emergency_routes", response_model=ZoneFeatureCollection)

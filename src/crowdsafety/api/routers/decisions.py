@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from crowdsafety.api.auth import AUTH_RESPONSES, CONTROL_ROOM, allow
+
 from crowdsafety.api.decide_deps import DeciderDep
 from crowdsafety.api.decide_schemas import DecisionOut, VerificationOut
 
-router = APIRouter(prefix="/api/v1", tags=["decisions"])
+router = APIRouter(prefix="/api/v1", tags=["decisions"],
+                   dependencies=[allow(*CONTROL_ROOM)], responses=AUTH_RESPONSES)
 
 
 @router.get("/decisions", operation_id="list_decisions", response_model=list[DecisionOut])

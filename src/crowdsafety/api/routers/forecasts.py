@@ -6,12 +6,15 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.service.forecasting import ForecastState, forecast_states
 
-router = APIRouter(prefix="/api/v1", tags=["forecasts"])
+router = APIRouter(prefix="/api/v1", tags=["forecasts"],
+                   dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 
 MAX_RANGE = timedelta(days=8)
 

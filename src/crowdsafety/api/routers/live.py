@@ -27,6 +27,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.service import Runtime
 
@@ -88,7 +89,8 @@ def _watch(request: Request, runtime: Runtime) -> _Watch:
     operation_id="get_events",
     summary="Live updates (Server-Sent Events)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}},
+    dependencies=[allow(*READERS)],
+    responses={**AUTH_RESPONSES, 200: {"content": {"text/event-stream": {}},
                      "description": "`event: interval` with data `{latest_interval, now}` (ISO 8601 UTC)"},
                503: {"description": "too many open streams"}},
 )
@@ -121,15 +123,16 @@ async def _stream(request: Request, watch: _Watch) -> AsyncIterator[str]:
         watch.streams -= 1
 
 
-@router.get("/api/v1/site/layers", operation_id="get_site_layers", response_model=list[str])
+@router.get("/api/v1/site/layers", operation_id="get_site_layers", response_model=list[str],
+            dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 def get_site_layers(runtime: RuntimeDep) -> list[str]:
     """Names of the map layers this site has: ``zones``, and ``coast`` and ``stops`` where its
     folder ships them."""
     return ["zones"] + [name for name in LAYER_FILES if _layer_path(runtime, name) is not None]
 
 
-@router.get("/api/v1/site/layers/{name}", operation_id="get_site_layer",
-            responses={200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"}})
+@router.get("/api/v1/site/layers/{name}", operation_id="get_site_layer", dependencies=[allow(*READERS)],
+            responses={**AUTH_RESPONSES, 200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"}})
 def get_site_layer(name: str, runtime: RuntimeDep) -> Response:
     """One layer as a GeoJSON FeatureCollection in WGS84 (``zones``: id, name, group and outline
     only, no state)."""

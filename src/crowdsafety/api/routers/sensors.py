@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
+
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.api.schemas import SensorOut
 
-router = APIRouter(prefix="/api/v1", tags=["sensors"])
+router = APIRouter(prefix="/api/v1", tags=["sensors"],
+                   dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 
 
 @router.get("/sensors", operation_id="get_sensors", response_model=list[SensorOut])

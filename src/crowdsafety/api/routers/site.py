@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.api.schemas import SiteOut
 
-router = APIRouter(prefix="/api/v1", tags=["site"])
+router = APIRouter(prefix="/api/v1", tags=["site"],
+                   dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 
 
 @router.get("/site", operation_id="get_site", response_model=SiteOut)

@@ -6,11 +6,14 @@ from datetime import datetime, timedelta
 
 from fastapi import APIRouter, HTTPException, Query
 
+from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
+
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.api.schemas import ZoneFeatureCollection, ZoneStateOut
 from crowdsafety.service.forecasting import forecast_states_at
 
-router = APIRouter(prefix="/api/v1", tags=["zones"])
+router = APIRouter(prefix="/api/v1", tags=["zones"],
+                   dependencies=[allow(*READERS)], responses=AUTH_RESPONSES)
 
 MAX_RANGE = timedelta(days=31)
 
