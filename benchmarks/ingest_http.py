@@ -1,6 +1,8 @@
 """HTTP ingest throughput on loopback: POST /api/v1/observations in batches of 1,000.
 
-Starts ``crowdsafety serve`` on a synthetic 1,000-zone site with a fresh DuckDB file, posts
+Starts ``crowdsafety serve`` on a synthetic 1,000-zone site with a fresh DuckDB file (and an
+operator key made with ``crowdsafety keys create``, so every request is authenticated, rate
+limited and audited as in production), posts
 pre-encoded batches from N client threads, and prints observations/s (target >= 20,000/s).
 Also prints a baseline in the same run: the same rows posted one per request, so the ratio
 shows what batching buys.
@@ -49,11 +51,18 @@ def batches(sensors: list[str], rows: int, size: int) -> list[bytes]:
     return out
 
 
-def wait_ready(url: str, timeout_s: float = 60) -> None:
+def make_key(site: Path, store: str) -> str:
+    out = subprocess.run([sys.executable, "-m", "crowdsafety.cli", "keys", "create", str(site), "--store", store,
+                          "--role", "operator", "--name", "ingest benchmark"],
+                         check=True, capture_output=True, text=True).stdout
+    return next(line for line in out.splitlines() if line.startswith("csm_"))
+
+
+def wait_ready(url: str, key: str, timeout_s: float = 60) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/api/v1/site", timeout=2).status_code == 200:
+            if httpx.get(url + "/api/v1/site", headers={"Authorization": f"Bearer {key}"}, timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -61,8 +70,8 @@ def wait_ready(url: str, timeout_s: float = 60) -> None:
     raise SystemExit("server did not start")
 
 
-def post_all(url: str, bodies: list[bytes], clients: int, label: str) -> float:
-    headers = {"content-type": "application/json"}
+def post_all(url: str, key: str, bodies: list[bytes], clients: int, label: str) -> float:
+    headers = {"content-type": "application/json", "Authorization": f"Bearer {key}"}
 
     def send(chunk: list[bytes]) -> None:
         with httpx.Client(base_url=url, timeout=60) as c:
@@ -88,18 +97,20 @@ def main() -> None:
         sensors = write_grid_site(Path(tmp) / "site", 1_000)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
+        store = f"duckdb:///{tmp}/bench.duckdb"
+        key = make_key(Path(tmp) / "site", store)
         server = subprocess.Popen(
             [sys.executable, "-m", "crowdsafety.cli", "serve", str(Path(tmp) / "site"), "--port", str(port),
-             "--store", f"duckdb:///{tmp}/bench.duckdb"],
+             "--store", store],
             env={**__import__("os").environ, "CROWDSAFETY_REFRESH_S": "3600"},
         )
         try:
-            wait_ready(url)
+            wait_ready(url, key)
             bodies = batches(sensors, args.rows, args.batch)
-            elapsed = post_all(url, bodies, args.clients, f"{args.rows:,} rows in batches of {args.batch:,}")
+            elapsed = post_all(url, key, bodies, args.clients, f"{args.rows:,} rows in batches of {args.batch:,}")
             rate = args.rows / elapsed
             singles = batches(sensors[:1], args.baseline_rows, 1)
-            base = args.baseline_rows / post_all(url, singles, args.clients, "baseline: one row per request")
+            base = args.baseline_rows / post_all(url, key, singles, args.clients, "baseline: one row per request")
         finally:
             server.terminate()
             server.wait(timeout=30)
