@@ -89,7 +89,7 @@ def read_dynamic(site: Site, data: bytes | str, *, file: str,
     static = {k.lower(): v for k, v in (static or {}).items()}
     rows: list[dict[str, Any]] = []
     records = 0
-    for where, document in _records(parsed.documents, file):
+    for where, document in _records(parsed.documents):
         records += 1
         try:
             rows += _rows(site, sensors, static, document, where, problems, file)
@@ -141,7 +141,7 @@ def _sensors_by_uuid(site: Site, file: str) -> tuple[dict[str, Sensor], list[Fee
     return sensors, problems
 
 
-def _records(documents: tuple[tuple[str, Any], ...], file: str):
+def _records(documents: tuple[tuple[str, Any], ...]):
     """(where, record) for every record: a document may be one record or an array of them."""
     for where, document in documents:
         if isinstance(document, list):
