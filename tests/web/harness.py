@@ -13,6 +13,10 @@ import pandas as pd
 import uvicorn
 from playwright.sync_api import ConsoleMessage, Page
 
+from crowdsafety.domain.access import Role
+from crowdsafety.service import Runtime
+from crowdsafety.service.keys import create_key
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -94,9 +98,20 @@ class Console:
 
 
 
-def open_dashboard(page: Page, url: str) -> None:
-    """Load the page and wait until its first full render (map, list and sensors drawn)."""
-    page.goto(url)
+def new_key(runtime: Runtime, role: Role = Role.OPERATOR, **kw: Any) -> str:
+    """A new API key of ``role`` on ``runtime``'s store; answers the whole key text."""
+    return create_key(runtime, name=f"browser test {role.value}", role=role, actor="tests/web",
+                      actor_role="admin", **kw)[1]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def open_dashboard(page: Page, url: str, key: str | None = None) -> None:
+    """Load the page (handing ``key`` over in the address's fragment, as the demo prints it) and
+    wait until its first full render (map, list and sensors drawn)."""
+    page.goto(url + (f"#key={key}" if key else ""))
     page.wait_for_selector("body[data-ready=true]", timeout=10_000)
 
 

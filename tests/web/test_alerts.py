@@ -3,11 +3,11 @@
 import httpx
 from playwright.sync_api import expect
 
-from .harness import open_dashboard
+from .harness import bearer, open_dashboard
 
 
-def test_acknowledging_an_alert_writes_the_decision_log(decided_server, page):
-    open_dashboard(page, decided_server.url + "/?lang=en")
+def test_acknowledging_an_alert_writes_the_decision_log(decided_server, operator_key, page):
+    open_dashboard(page, decided_server.url + "/?lang=en", operator_key)
     page.click('[data-tab="alerts"]')
     card = page.locator('article.alert[data-status="open"]')
     expect(card).to_have_count(1)
@@ -26,7 +26,7 @@ def test_acknowledging_an_alert_writes_the_decision_log(decided_server, page):
 
     expect(page.locator('.log li[data-action="acknowledged"]')).to_have_count(1)
     expect(page.locator(f'article.alert[data-alert="{alert_id}"]')).to_have_attribute("data-status", "acknowledged")
-    last = httpx.get(decided_server.url + "/api/v1/decisions").json()[-1]
+    last = httpx.get(decided_server.url + "/api/v1/decisions", headers=bearer(operator_key)).json()[-1]
     assert (last["action"], last["who"], last["role"], last["reason"], last["alert_id"]) == (
         "acknowledged", "J. de Vries", "crowd-management coordinator", "seen on the picture, hosts informed", alert_id)
     assert page.console.problems == []

@@ -11,8 +11,8 @@ def zone_levels(page):
         (p) => [p.dataset.zone, [p.dataset.level, p.getAttribute('fill')]]))""")
 
 
-def test_page_loads_clean_and_colours_every_zone(mini_server, mini_runtime, page):
-    response = page.goto(mini_server.url + "/?lang=en")
+def test_page_loads_clean_and_colours_every_zone(mini_server, mini_runtime, operator_key, page):
+    response = page.goto(mini_server.url + f"/?lang=en#key={operator_key}")
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
     assert "script-src 'self'" in response.headers["content-security-policy"]
     page.wait_for_selector("body[data-ready=true]")
@@ -31,8 +31,8 @@ def test_page_loads_clean_and_colours_every_zone(mini_server, mini_runtime, page
     assert page.console.problems == []
 
 
-def test_hover_shows_people_and_density(mini_server, page):
-    open_dashboard(page, mini_server.url + "/?lang=en")
+def test_hover_shows_people_and_density(mini_server, operator_key, page):
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.hover('path[data-zone="beach"]', position={"x": 20, "y": 20})
     tip = page.locator(".zone-tip")
     tip.wait_for()
@@ -41,8 +41,8 @@ def test_hover_shows_people_and_density(mini_server, page):
     assert page.console.problems == []
 
 
-def test_zone_panel_has_chart_thresholds_and_sensors(mini_server, page):
-    open_dashboard(page, mini_server.url + "/?lang=en")
+def test_zone_panel_has_chart_thresholds_and_sensors(mini_server, operator_key, page):
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.click('path[data-zone="beach"]', position={"x": 20, "y": 20})
     panel = page.locator("#panel-zone")
     panel.locator("svg.chart path.chart-observed").wait_for(state="attached")
@@ -54,8 +54,8 @@ def test_zone_panel_has_chart_thresholds_and_sensors(mini_server, page):
     assert page.console.problems == []
 
 
-def test_slider_back_in_time_shows_the_stored_state_then(mini_server, page):
-    open_dashboard(page, mini_server.url + "/?lang=en")
+def test_slider_back_in_time_shows_the_stored_state_then(mini_server, operator_key, page):
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.fill("#time", "-4")  # one hour back: before the first observation, nothing known
     expect(page.locator('path[data-zone="beach"]')).to_have_attribute("data-level", "none")
     assert page.locator(".timeline").get_attribute("data-mode") == "history"
@@ -65,8 +65,8 @@ def test_slider_back_in_time_shows_the_stored_state_then(mini_server, page):
     assert page.console.problems == []
 
 
-def test_map_follows_new_intervals_live(mini_server, mini_runtime, page):
-    open_dashboard(page, mini_server.url + "/?lang=en")
+def test_map_follows_new_intervals_live(mini_server, mini_runtime, operator_key, page):
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.wait_for_selector(".live-dot.on")
     mini_runtime.clock.advance(300)
     mini_runtime.ingest(mini_rows(NOW, 1, beach=40_000))  # 2.6 p/m²: red
@@ -76,8 +76,8 @@ def test_map_follows_new_intervals_live(mini_server, mini_runtime, page):
     assert page.console.problems == []
 
 
-def test_dutch_labels_and_wall_layout(mini_server, page):
-    open_dashboard(page, mini_server.url + "/?view=wall")  # the site is in Europe/Amsterdam: Dutch
+def test_dutch_labels_and_wall_layout(mini_server, operator_key, page):
+    open_dashboard(page, mini_server.url + "/?view=wall", operator_key)  # the site is in Europe/Amsterdam: Dutch
     assert page.evaluate("document.documentElement.lang") == "nl"
     assert page.locator('#zone-list tr[data-zone="beach"] .level').inner_text() == "oranje"
     assert all(page.locator(f"#panel-{p}").is_visible() for p in ("zones", "zone", "alerts", "week"))
@@ -86,7 +86,7 @@ def test_dutch_labels_and_wall_layout(mini_server, page):
     assert page.console.problems == []
 
 
-def test_page_degrades_where_the_server_lacks_optional_routes(mini_server, page):
+def test_page_degrades_where_the_server_lacks_optional_routes(mini_server, operator_key, page):
     """A server without live events, forecasts, alerts and emergency routes: notes, no errors."""
     optional = ("/api/v1/events", "/api/v1/zones/{zone_id}/forecast", "/api/v1/alerts", "/api/v1/decisions",
                 "/api/v1/emergency-routes", "/api/v1/site/layers")
@@ -99,7 +99,7 @@ def test_page_degrades_where_the_server_lacks_optional_routes(mini_server, page)
     page.route("**/openapi.json", without_optional)
     requested = []
     page.on("request", lambda r: requested.append(r.url))
-    open_dashboard(page, mini_server.url + "/?lang=en")
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     assert page.locator('path[data-zone="beach"]').get_attribute("data-level") == "orange"
     assert page.locator(".time-note").inner_text() == "Forecast: Not available on this server yet."
     assert page.get_attribute("#time", "max") == "0"  # no future without a forecast

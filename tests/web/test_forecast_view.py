@@ -7,9 +7,9 @@ from .harness import COLOUR, NOW, mini_forecasts, open_dashboard
 BEACH = 'path[data-zone="beach"]'
 
 
-def test_slider_shows_the_forecast_of_the_chosen_hour(mini_server, mini_runtime, page):
+def test_slider_shows_the_forecast_of_the_chosen_hour(mini_server, mini_runtime, operator_key, page):
     mini_runtime.store.put_forecasts(mini_forecasts(NOW))
-    open_dashboard(page, mini_server.url + "/?lang=en")
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     assert int(page.get_attribute("#time", "max")) == 7 * 24 * 4  # a week ahead in quarter-hours
     page.fill("#time", "12")  # 3 h ahead of 11:55 UTC: the hour 14:00, red expected on the beach
     expect(page.locator(BEACH)).to_have_attribute("data-mode", "forecast")
@@ -25,9 +25,9 @@ def test_slider_shows_the_forecast_of_the_chosen_hour(mini_server, mini_runtime,
     assert page.console.problems == []
 
 
-def test_zone_chart_draws_the_band_and_the_week_its_peaks(mini_server, mini_runtime, page):
+def test_zone_chart_draws_the_band_and_the_week_its_peaks(mini_server, mini_runtime, operator_key, page):
     mini_runtime.store.put_forecasts(mini_forecasts(NOW))
-    open_dashboard(page, mini_server.url + "/?lang=en")
+    open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.click('#zone-list tr[data-zone="beach"]')
     chart = page.locator("#panel-zone svg.chart")
     expect(chart.locator("polygon.chart-band")).to_have_count(1)

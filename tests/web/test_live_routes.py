@@ -6,22 +6,26 @@ import httpx
 
 from crowdsafety.api.routers.live import content_security_policy
 
+from .harness import bearer
 
-def test_layers_are_whitelisted_geojson(mini_server):
-    layers = httpx.get(mini_server.url + "/api/v1/site/layers").json()
+
+def test_layers_are_whitelisted_geojson(mini_server, operator_key):
+    auth = bearer(operator_key)
+    layers = httpx.get(mini_server.url + "/api/v1/site/layers", headers=auth).json()
     assert layers == ["zones"]  # the mini site ships no coast, stops or routes
-    zones = httpx.get(mini_server.url + "/api/v1/site/layers/zones")
+    zones = httpx.get(mini_server.url + "/api/v1/site/layers/zones", headers=auth)
     assert zones.headers["content-type"] == "application/geo+json"
     assert [f["properties"] for f in zones.json()["features"]] == [
         {"id": "beach", "name": "Beach", "group": "coast"}, {"id": "square", "name": "Square", "group": None}]
-    missing = httpx.get(mini_server.url + "/api/v1/site/layers/coast")
+    missing = httpx.get(mini_server.url + "/api/v1/site/layers/coast", headers=auth)
     assert missing.status_code == 404 and "no layer 'coast'" in missing.json()["detail"]
     for name in ("site", "..%2Fsite.toml", "sensors"):
-        assert httpx.get(mini_server.url + f"/api/v1/site/layers/{name}").status_code == 404
+        assert httpx.get(mini_server.url + f"/api/v1/site/layers/{name}", headers=auth).status_code == 404
 
 
-def test_event_stream_announces_the_latest_interval(mini_server):
-    with httpx.stream("GET", mini_server.url + "/api/v1/events", timeout=5) as response:
+def test_event_stream_announces_the_latest_interval(mini_server, operator_key):
+    assert httpx.get(mini_server.url + "/api/v1/events", timeout=5).status_code == 401
+    with httpx.stream("GET", mini_server.url + "/api/v1/events", headers=bearer(operator_key), timeout=5) as response:
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = []
         for line in response.iter_lines():
@@ -33,9 +37,9 @@ def test_event_stream_announces_the_latest_interval(mini_server):
     assert data == {"latest_interval": "2026-07-05T11:55:00Z", "now": "2026-07-05T12:00:00Z"}
 
 
-def test_pages_carry_a_strict_content_security_policy(mini_server):
+def test_pages_carry_a_strict_content_security_policy(mini_server, operator_key):
     for path in ("/", "/public", "/static/js/main.js", "/api/v1/site"):
-        response = httpx.get(mini_server.url + path)
+        response = httpx.get(mini_server.url + path, headers=bearer(operator_key) if path.startswith("/api/") else None)
         assert response.status_code == 200, path
         csp = response.headers["content-security-policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp

@@ -1,8 +1,11 @@
 // The alerts panel: open alerts with the measures due and their owners; acknowledge, close and
 // mark measures started or done with a reason (each written to the decision log); the log.
+// A partner key sees its own party's measures only (the server filters them), may move those on,
+// and sees neither the log nor the acknowledge and close buttons.
 import { getJSON, has, postJSON } from "./api.js";
 import { el, fmtDateTime, fmtPct, fmtTime, levelBadge } from "./format.js";
 import { t } from "./i18n.js";
+import { may } from "./session.js";
 
 const ALERTS_ROUTE = "/api/v1/alerts";
 const ACTION_ROUTE = "/api/v1/alerts/{}/actions";
@@ -16,20 +19,22 @@ const log = { lastSeq: 0, entries: [], reading: null };
 /** Alert id -> whether its measures are unfolded, as someone last left them. */
 const unfolded = new Map();
 
-/** Render the panel; ``state`` gives zone views and sensors to name an alert's subject. */
+/** Render the panel; ``state`` gives the key in use (``me``), and zone views and sensors to name
+ * an alert's subject. */
 export async function renderAlerts(container, state) {
   if (!has(ALERTS_ROUTE)) {
     container.replaceChildren(el("h2", null, t("open_alerts")), el("p", "note unavailable", t("not_available")));
     return;
   }
-  const [alerts] = await Promise.all([getJSON(ALERTS_ROUTE), has(LOG_ROUTE) ? readLog() : null]);
+  const showLog = has(LOG_ROUTE) && may(state.me, "decision_log");
+  const [alerts] = await Promise.all([getJSON(ALERTS_ROUTE), showLog ? readLog() : null]);
   const focused = container.contains(document.activeElement) && document.activeElement.matches("input");
   if (focused) return; // do not wipe what someone is typing; the next update redraws
   const list = el("div", "alert-list");
   alerts.forEach((alert, i) => list.append(alertCard(alert, state, () => renderAlerts(container, state), i === 0)));
   if (!alerts.length) list.append(el("p", "note", t("no_alerts")));
   container.replaceChildren(el("h2", null, `${t("open_alerts")} (${alerts.length})`), operator(), list);
-  if (has(LOG_ROUTE)) container.append(el("h3", null, t("decision_log")), logList());
+  if (showLog) container.append(el("h3", null, t("decision_log")), logList());
 }
 
 /** Read the log's new entries (one reader at a time, so none is taken twice). */
@@ -141,10 +146,11 @@ function alertCard(alert, state, redraw, first) {
   }
   const actions = el("div", "actions");
   actions.append(reason);
-  if (alert.status === "open") actions.append(button(t("acknowledge"), "acknowledge", act("acknowledge")));
-  if (alert.status !== "closed") actions.append(button(t("close"), "close", act("close")));
+  const control = may(state.me, "alert_actions");
+  if (control && alert.status === "open") actions.append(button(t("acknowledge"), "acknowledge", act("acknowledge")));
+  if (control && alert.status !== "closed") actions.append(button(t("close"), "close", act("close")));
   actions.append(feedback);
-  card.append(actions);
+  if (control || alert.measures.some((m) => m.state !== "done")) card.append(actions); // else nothing to act on
   return card;
 }
 
@@ -165,7 +171,8 @@ function logList() {
     item.dataset.action = e.action;
     const when = el("time", null, fmtDateTime(e.at));
     when.dateTime = e.at;
-    item.append(when, el("span", "who", `${e.who} (${e.role})`), ` ${t(`log_${e.action}`)}: ${e.reason}`);
+    const label = t(`log_${e.action}`);
+    item.append(when, el("span", "who", `${e.who} (${e.role})`), ` ${label === `log_${e.action}` ? e.action : label}: ${e.reason}`);
     list.append(item);
   }
   if (!log.entries.length) list.append(el("li", "note", t("no_decisions")));

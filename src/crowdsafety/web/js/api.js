@@ -1,7 +1,9 @@
 // The API client. Which optional routes this server has is read once from its OpenAPI
 // document, so the page never asks for a route that is not there (no 404s, no console errors).
+// Every request carries the key given to ``useKey`` in an ``Authorization`` header (never in the
+// URL); a 401 answer is reported to the handler given to ``onUnauthorised``.
 
-class ApiError extends Error {
+export class ApiError extends Error {
   constructor(status, detail) {
     super(detail || `HTTP ${status}`);
     this.status = status;
@@ -9,6 +11,28 @@ class ApiError extends Error {
 }
 
 let routes = null;
+let key = null;
+let unauthorised = () => {};
+
+/** Send ``value`` (an API key, or null for none) with every request from now on. */
+export function useKey(value) {
+  key = value;
+}
+
+/** Call ``handler`` whenever the server answers 401 (the key is missing, wrong or revoked). */
+export function onUnauthorised(handler) {
+  unauthorised = handler;
+}
+
+/** ``extra`` headers plus the key's ``Authorization`` header. */
+export function authHeaders(extra = {}) {
+  return key ? { ...extra, Authorization: `Bearer ${key}` } : extra;
+}
+
+/** Call when a request was answered 401. */
+export function reportUnauthorised() {
+  unauthorised();
+}
 
 /** Read the server's routes; call once before ``has``. */
 export async function loadRoutes() {
@@ -29,8 +53,8 @@ export function has(path, method = "GET") {
 function withQuery(url, params) {
   if (!params) return url;
   const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value !== null && value !== undefined) query.set(key, value instanceof Date ? value.toISOString() : value);
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== null && value !== undefined) query.set(name, value instanceof Date ? value.toISOString() : value);
   }
   const text = query.toString();
   return text ? `${url}?${text}` : url;
@@ -40,17 +64,18 @@ async function answer(response) {
   if (response.ok) return response.status === 204 ? null : response.json();
   let detail = null;
   try { detail = (await response.json()).detail; } catch { /* not JSON */ }
+  if (response.status === 401) reportUnauthorised();
   throw new ApiError(response.status, typeof detail === "string" ? detail : JSON.stringify(detail));
 }
 
 export async function getJSON(url, params) {
-  return answer(await fetch(withQuery(url, params), { headers: { Accept: "application/json" } }));
+  return answer(await fetch(withQuery(url, params), { headers: authHeaders({ Accept: "application/json" }) }));
 }
 
 export async function postJSON(url, body) {
   return answer(await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    headers: authHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
     body: JSON.stringify(body),
   }));
 }

@@ -1,10 +1,14 @@
-// The dashboard: wires the map, the time slider, the panels and the live updates together.
-import { getJSON, has, loadRoutes } from "./api.js";
+// The dashboard: signs in, then wires the map, the time slider, the panels and the live updates
+// together.
+import { getJSON, has, loadRoutes, onUnauthorised } from "./api.js";
 import { renderAlerts } from "./alerts.js";
+import { EventStream } from "./events.js";
 import { zoneForecastViews, FORECAST_ROUTE } from "./forecast.js";
 import { LEVELS, el, fmtDateTime, fmtNum, guard, levelBadge, setTimeZone, shortName } from "./format.js";
 import { initLang, lang, setLang, t, translateStatic } from "./i18n.js";
 import { SiteMap } from "./map.js";
+import { forgetKey } from "./session.js";
+import { signIn } from "./signin.js";
 import { Timeline } from "./timeline.js";
 import { viewOf } from "./views.js";
 import { renderWeek } from "./week.js";
@@ -14,6 +18,7 @@ const POLL_MS = 30e3;
 const ROUTES_ROUTE = "/api/v1/emergency-routes";
 
 const state = {
+  me: null, // the key in use (GET /api/v1/whoami): its role decides what is shown
   site: null,
   map: null,
   timeline: null,
@@ -24,6 +29,9 @@ const state = {
   anchor: 0, // ms: the latest computed interval
   running: null, // the refresh under way
   again: false, // asked for another refresh while one runs
+  live: null, // the event stream
+  poll: null, // the polling timer where the server has no event stream
+  signedOut: false,
 };
 
 async function loadZones(cursor) {
@@ -145,22 +153,20 @@ function showClock() {
 function listen() {
   const badge = document.getElementById("live");
   if (has("/api/v1/events")) {
-    const source = new EventSource("/api/v1/events");
-    source.addEventListener("interval", (e) => {
-      const data = JSON.parse(e.data);
+    state.live = new EventStream("/api/v1/events", { onState: (open) => badge.classList.toggle("on", open) });
+    state.live.on("interval", (text) => {
+      const data = JSON.parse(text);
       const latest = data.latest_interval ? Date.parse(data.latest_interval) : 0;
       if (latest === state.anchor) return;
       state.anchor = latest;
       state.timeline.setAnchor(latest);
       showClock();
       if (state.timeline.isLive()) guard(update());
-    });
-    source.addEventListener("open", () => badge.classList.add("on"));
-    source.addEventListener("error", () => badge.classList.remove("on"));
+    }).start();
     badge.dataset.i18nLabel = badge.dataset.i18nTitle = "live_on";
   } else {
     badge.dataset.i18nLabel = badge.dataset.i18nTitle = "live_off";
-    setInterval(async () => {
+    state.poll = setInterval(async () => {
       const site = await getJSON("/api/v1/site").catch(() => null);
       if (!site || !site.latest_interval || Date.parse(site.latest_interval) === state.anchor) return;
       state.anchor = Date.parse(site.latest_interval);
@@ -179,7 +185,30 @@ async function background() {
   for (const [name, fc] of layers) state.map.addBackground(name, fc);
 }
 
+/** The key stopped working (a 401): stop the live updates and ask for a key again; with a good
+ * key the page starts afresh. */
+function signedOut() {
+  if (state.signedOut) return;
+  state.signedOut = true;
+  if (state.live) state.live.close();
+  clearInterval(state.poll);
+  forgetKey();
+  guard(signIn(t("key_expired")).then(() => location.reload()));
+}
+
+/** The key's role and name, discreetly in the header. */
+function showWho() {
+  const role = t(`role_${state.me.role}`);
+  const who = document.getElementById("who");
+  who.textContent = `${role} · ${state.me.name}`;
+  who.title = `${t("signed_in_as")}: ${state.me.name} (${role}, ${t("key")} ${state.me.id})`;
+}
+
 function controls() {
+  document.getElementById("sign-out").addEventListener("click", () => {
+    forgetKey();
+    location.reload();
+  });
   for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => showTab(b.dataset.tab));
   const language = document.getElementById("lang");
   language.value = lang();
@@ -189,6 +218,7 @@ function controls() {
     state.map.relabel();
     state.timeline.relabel();
     showClock();
+    showWho();
     guard(update());
   });
   const wall = document.getElementById("wall");
@@ -205,6 +235,11 @@ function setWall(on) {
 }
 
 async function start() {
+  initLang(Intl.DateTimeFormat().resolvedOptions().timeZone); // the site's is known once signed in
+  translateStatic();
+  state.me = await signIn();
+  onUnauthorised(signedOut);
+  document.body.dataset.auth = "in";
   const [site] = await Promise.all([getJSON("/api/v1/site"), loadRoutes()]);
   state.site = site;
   state.anchor = site.latest_interval ? Date.parse(site.latest_interval) : Date.parse(site.now);
@@ -219,6 +254,7 @@ async function start() {
   });
   controls();
   showClock();
+  showWho();
   await Promise.all([background(), update()]);
   performance.mark("dashboard-ready");
   document.body.dataset.ready = "true";
