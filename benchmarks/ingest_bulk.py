@@ -1,20 +1,26 @@
-"""Bulk ingest throughput of the DuckDB store, against a naive row-by-row baseline.
+"""Bulk ingest throughput of the store (DuckDB, or PostgreSQL with ``--store``), against a
+naive row-by-row baseline.
 
 Builds ``sensors x intervals`` synthetic five-minute people counts (default 1,000 x 1,000 =
-1,000,000 observations, metric ``count``), appends them into a fresh on-disk store in a temp
-dir for each batch size, then re-appends the same data (all exact duplicates). The baseline
-inserts ``--baseline-rows`` rows with ``executemany`` (plain INSERT, no duplicate check at all)
-and is scaled to observations/s, so the ratio is visible in one run.
+1,000,000 observations, metric ``count``), appends them into a fresh store for each batch size
+(DuckDB: an on-disk file in a temp dir; PostgreSQL: a new schema, dropped afterwards), then
+re-appends the same data (all exact duplicates). The baseline inserts ``--baseline-rows`` rows
+with ``executemany`` (plain INSERT, no duplicate check at all) and is scaled to observations/s,
+so the ratio is visible in one run.
 
     python benchmarks/ingest_bulk.py                       # 100,000 and 1,000,000 per batch
     python benchmarks/ingest_bulk.py --batch-size 50000 --order sensor
+    python benchmarks/ingest_bulk.py --store postgresql://127.0.0.1:5432/test --batch-size 100000
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +29,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from crowdsafety.store import AppendResult
+from crowdsafety.store import AppendResult, Store
 from crowdsafety.store.duckdb_store import DuckDBStore
 
 INTERVAL_S = 300
@@ -59,7 +65,7 @@ def synthetic_counts(sensors: int, intervals: int, order: str, seed: int = 7) ->
 
 
 def append_in_batches(
-    store: DuckDBStore, data: pd.DataFrame, batch_size: int, progress: Progress, label: str
+    store: Store, data: pd.DataFrame, batch_size: int, progress: Progress, label: str
 ) -> tuple[float, AppendResult]:
     """Seconds taken to append ``data`` in batches, and the summed counts."""
     task = progress.add_task(label, total=len(data))
@@ -73,9 +79,9 @@ def append_in_batches(
     return seconds, AppendResult(*(int(x) for x in totals))
 
 
-def naive_baseline(data: pd.DataFrame, rows: int, folder: Path, progress: Progress) -> float:
-    """Observations/s of a row-by-row ``executemany`` INSERT (no duplicate check) on disk."""
-    store = DuckDBStore(str(folder / "baseline.duckdb"))
+def naive_baseline(data: pd.DataFrame, rows: int, stores: StoreFactory, progress: Progress) -> float:
+    """Observations/s of a row-by-row ``executemany`` INSERT (no duplicate check) into a fresh
+    store's table, bypassing the store on purpose."""
     sample = data.iloc[:rows]
     records = [
         (i, r.sensor_id, r.start.to_pydatetime(), r.interval_s, r.metric, r.value, r.quality,
@@ -84,16 +90,68 @@ def naive_baseline(data: pd.DataFrame, rows: int, folder: Path, progress: Progre
     ]
     task = progress.add_task(f"executemany, {rows:,} rows", total=rows)
     chunk = max(1, rows // 20)
-    con = store._con  # the baseline bypasses the store on purpose
-    assert con is not None
-    began = time.perf_counter()
-    for first in range(0, rows, chunk):
-        rows_now = records[first : first + chunk]
-        con.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows_now)
-        progress.advance(task, len(rows_now))
-    seconds = time.perf_counter() - began
-    store.close()
+    with stores.fresh("baseline") as store:
+        began = time.perf_counter()
+        for first in range(0, rows, chunk):
+            rows_now = records[first : first + chunk]
+            stores.insert_rows(store, rows_now)
+            progress.advance(task, len(rows_now))
+        seconds = time.perf_counter() - began
     return rows / seconds
+
+
+class StoreFactory:
+    """Fresh, empty stores of one backend: DuckDB files in ``folder``, or PostgreSQL schemas on
+    the server of ``url`` (each dropped when done)."""
+
+    def __init__(self, folder: Path, url: str | None) -> None:
+        self.folder, self.url = folder, url
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise SystemExit(f"--store takes a postgresql:// URL (DuckDB is the default), got {url!r}")
+        if url is not None and "schema=" in url:
+            raise SystemExit("--store: leave out schema=; each run gets a fresh schema of its own")
+
+    @property
+    def title(self) -> str:
+        return "DuckDB store" if self.url is None else "PostgreSQL store"
+
+    @contextmanager
+    def fresh(self, label: str) -> Iterator[Store]:
+        if self.url is None:
+            store: Store = DuckDBStore(str(self.folder / f"bench-{label}.duckdb"))
+            try:
+                yield store
+            finally:
+                store.close()
+            return
+        from crowdsafety.store.postgres_store import PostgresStore
+
+        schema = f"bench_{os.getpid()}_{label}"
+        store = PostgresStore(f"{self.url}{'&' if '?' in self.url else '?'}schema={schema}")
+        try:
+            yield store
+        finally:
+            store.close()
+            self._drop(schema)
+
+    def insert_rows(self, store: Store, rows: list[tuple]) -> None:
+        """Plain INSERT of whole observation rows, one statement per row (``executemany``)."""
+        if isinstance(store, DuckDBStore):
+            con = store._con
+            assert con is not None
+            con.executemany("INSERT INTO observations VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            return
+        with store._pool.connection() as conn, conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.executemany("INSERT INTO observations VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+
+    def _drop(self, schema: str) -> None:
+        import psycopg
+        from psycopg import sql
+
+        from crowdsafety.store.postgres_connection import parse_url
+
+        with psycopg.connect(parse_url(self.url or "").conninfo, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
 
 
 def main() -> None:
@@ -107,27 +165,30 @@ def main() -> None:
     parser.add_argument("--order", choices=("time", "sensor"), default="time",
                         help="row order: as arriving in time (default) or grouped by sensor")
     parser.add_argument("--baseline-rows", type=int, default=20_000)
+    parser.add_argument("--store", metavar="URL", default=None,
+                        help="measure PostgreSQL at this postgresql:// URL (a fresh schema per run, "
+                             "dropped afterwards) instead of DuckDB files in a temp dir")
     args = parser.parse_args()
 
     console = Console()
     data = synthetic_counts(args.sensors, args.intervals, args.order)
     n = len(data)
-    table = Table(title=f"DuckDB store bulk ingest: {n:,} observations, {args.order} order")
+    table = Table(title=f"bulk ingest: {n:,} observations, {args.order} order")
     for column in ("run", "batch", "seconds", "obs/s", "inserted", "duplicates"):
         table.add_column(column, justify="right")
     progress = Progress(console=console, transient=True)
     with tempfile.TemporaryDirectory() as tmp, progress:
-        folder = Path(tmp)
+        stores = StoreFactory(Path(tmp), args.store)
+        table.title = f"{stores.title} {table.title}"
         rates: list[float] = []
         for size in args.batch_size:
-            store = DuckDBStore(str(folder / f"bench-{size}.duckdb"))
-            for run in ("fresh", "re-append"):
-                seconds, result = append_in_batches(store, data, size, progress, f"{run}, {size:,}")
-                rates.append(n / seconds)
-                table.add_row(run, f"{size:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}",
-                              f"{result.inserted:,}", f"{result.duplicates:,}")
-            store.close()
-        baseline = naive_baseline(data, args.baseline_rows, folder, progress)
+            with stores.fresh(str(size)) as store:
+                for run in ("fresh", "re-append"):
+                    seconds, result = append_in_batches(store, data, size, progress, f"{run}, {size:,}")
+                    rates.append(n / seconds)
+                    table.add_row(run, f"{size:,}", f"{seconds:.2f}", f"{n / seconds:,.0f}",
+                                  f"{result.inserted:,}", f"{result.duplicates:,}")
+        baseline = naive_baseline(data, args.baseline_rows, stores, progress)
     table.add_row("executemany", "1 row", f"{n / baseline:,.0f}*",
                   f"{baseline:,.0f}", "-", "-")
     console.print(table)

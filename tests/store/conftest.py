@@ -64,23 +64,38 @@ def pg_server() -> str:
     pytest.skip(f"no PostgreSQL server answered within 2 s ({'; '.join(problems)}); set {PG_URL_ENV}")
 
 
-def pg_schema_url(server: str, schema: str) -> str:
-    return f"{server}{'&' if '?' in server else '?'}schema={schema}"
+@dataclass(frozen=True)
+class PgSchema:
+    """A PostgreSQL schema of one test's own on ``server``; ``url`` opens a store in it."""
+
+    server: str
+    name: str
+
+    @property
+    def url(self) -> str:
+        return f"{self.server}{'&' if '?' in self.server else '?'}schema={self.name}"
+
+    def drop(self) -> None:
+        with psycopg.connect(self.server, connect_timeout=2, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.name)))
 
 
-def drop_pg_schema(server: str, schema: str) -> None:
-    with psycopg.connect(server, connect_timeout=2, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+def new_pg_schema() -> PgSchema:
+    return PgSchema(pg_server(), f"t_{uuid.uuid4().hex[:16]}")
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[PgSchema]:
+    """A fresh schema name on the test server (skips without one), dropped afterwards."""
+    schema = new_pg_schema()
+    yield schema
+    schema.drop()
 
 
 def _postgres(tmp_path: Path) -> Backend:
-    server = pg_server()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    url = pg_schema_url(server, schema)
-    return Backend(
-        "postgres", lambda: PostgresStore(url), persistent=True, url=url,
-        drop=lambda: drop_pg_schema(server, schema),
-    )
+    schema = new_pg_schema()
+    url = schema.url
+    return Backend("postgres", lambda: PostgresStore(url), persistent=True, url=url, drop=schema.drop)
 
 
 BACKENDS: dict[str, Callable[[Path], Backend]] = {

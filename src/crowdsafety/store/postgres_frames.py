@@ -1,10 +1,11 @@
-"""Bulk data between pandas and PostgreSQL over COPY, as CSV written and read by Arrow.
+"""Bulk data between pandas and PostgreSQL over COPY, columnar both ways.
 
-Both directions stay columnar: a frame becomes CSV in Arrow's C++ writer and goes to the server
-in one ``COPY ... FROM STDIN``; a query's rows come back in one ``COPY (...) TO STDOUT`` and are
-parsed by Arrow's CSV reader into the frame's final dtypes (strings as ``object``, times as
-``datetime64[us, UTC]``), the dtypes the DuckDB store returns. NULL is an unquoted empty field;
-an empty string is quoted (``""``) both ways, so the two never mix.
+In: a frame becomes an Arrow table of the target's types, then PostgreSQL's binary COPY format
+(:mod:`crowdsafety.store.postgres_binary`), sent in one ``COPY ... FROM STDIN``. Out: a query's
+rows come back in one ``COPY (...) TO STDOUT`` as CSV and are parsed by Arrow's CSV reader into
+the frame's final dtypes (strings as ``object``, times as ``datetime64[us, UTC]``), the dtypes
+the DuckDB store returns. In that CSV NULL is an unquoted empty field and an empty string is
+quoted (``""``), so the two never mix.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow.csv as pa_csv
 from psycopg import sql
 
 from crowdsafety.domain import StoreError
+from crowdsafety.store.postgres_binary import binary_copy
 
 
 def arrow_table(frame: pd.DataFrame, schema: pa.Schema, what: str) -> pa.Table:
@@ -34,14 +36,12 @@ def arrow_table(frame: pd.DataFrame, schema: pa.Schema, what: str) -> pa.Table:
 
 
 def copy_in(conn: psycopg.Connection, table: str, data: pa.Table) -> None:
-    """Send ``data`` into ``table`` (columns by name) with one COPY."""
-    buffer = io.BytesIO()
-    pa_csv.write_csv(data, buffer, pa_csv.WriteOptions(include_header=False))
-    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+    """Send ``data`` into ``table`` (columns by name, of the same types) with one binary COPY."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(n) for n in data.schema.names)
     )
     with conn.cursor() as cur, cur.copy(statement) as copy:
-        copy.write(buffer.getbuffer())
+        copy.write(binary_copy(data))
 
 
 def query_frame(

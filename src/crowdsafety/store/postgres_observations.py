@@ -39,7 +39,7 @@ OBSERVATION_SCHEMA = pa.schema(
 )
 _STAGING_SCHEMA = OBSERVATION_SCHEMA.append(pa.field("pos", pa.int64()))
 
-_KEY = "sensor_id, start, interval_s, metric"
+_INDEX_ORDER = "start, sensor_id, metric, interval_s"  # the key, in the unique index's order
 _COLUMNS = "sensor_id, start, interval_s, metric, value, quality, received_at"
 _SAME_KEY = (
     "o.start = {r}.start AND o.sensor_id = {r}.sensor_id AND o.metric = {r}.metric "
@@ -60,25 +60,27 @@ _STAGING_DDL = """
 """
 
 # All parts see the table as it was before the INSERT (one snapshot), so "stored" means stored
-# before this batch. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner scan just
-# that slice of the index when the batch is recent.
+# before this batch. One sort, in the unique index's order, serves the within-batch duplicates
+# (the first row per key and value, by batch position), the flag of each key's first row and
+# the insert. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner read just that
+# slice of the index when the batch is recent. A key is new when no row of it is stored; then
+# every batch row of it is fresh, so counting fresh first-of-key rows counts the new keys.
 _INSERT_NEW = f"""
     WITH batch AS (
-        SELECT DISTINCT ON ({_KEY}, value) {_COLUMNS}, pos
-        FROM _batch ORDER BY {_KEY}, value, pos
+        SELECT DISTINCT ON ({_INDEX_ORDER}, value) {_COLUMNS}, pos,
+               row_number() OVER (PARTITION BY {_INDEX_ORDER} ORDER BY value, pos) = 1 AS first_of_key
+        FROM _batch ORDER BY {_INDEX_ORDER}, value, pos
     ), fresh AS (
         SELECT * FROM batch b
         WHERE NOT EXISTS (
             SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="b")} AND o.value = b.value)
     ), stored AS (
-        INSERT INTO observations (seq, {_COLUMNS})
-        SELECT %(base)s + pos, {_COLUMNS} FROM fresh ORDER BY start, sensor_id
+        INSERT INTO observations (seq, {_COLUMNS}) SELECT %(base)s + pos, {_COLUMNS} FROM fresh
     )
     SELECT
         (SELECT count(*) FROM fresh),
-        (SELECT count(*) FROM (
-            SELECT DISTINCT {_KEY} FROM fresh f
-            WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")})) AS k)
+        (SELECT count(*) FROM fresh f
+         WHERE f.first_of_key AND NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")}))
 """
 
 
