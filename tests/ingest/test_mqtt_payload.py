@@ -33,6 +33,7 @@ def test_an_array_keeps_row_indices_and_rejects_a_foreign_sensor_id():
     (b"[]", "empty array"),
     (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     (b"[" + b"{}," * 10_000 + b"{}]", "10001 rows; at most 10000"),
+    (b"[" + b" " * 8 * 1024 * 1024 + b"]", "bytes; at most 8388608 a message"),
 ])
 def test_unusable_payloads_are_one_problem_with_the_payload(payload, reason):
     parsed = parse_message(TOPIC, payload)

@@ -14,8 +14,9 @@ from typing import Any
 
 from crowdsafety.domain.dead_letter import MAX_PAYLOAD_CHARS
 
-#: Most rows one message may carry (as for one HTTP request).
+#: Most rows and bytes one message may carry (as for one HTTP request).
 MAX_ROWS = 10_000
+MAX_PAYLOAD_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def parse_message(topic: str, payload: bytes) -> ParsedMessage:
         sensor = sensor_from_topic(topic)
     except ValueError as exc:
         return _whole(str(exc), payload)
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return _whole(f"payload of {len(payload)} bytes; at most {MAX_PAYLOAD_BYTES} a message", payload)
     try:
         data = json.loads(payload, parse_constant=_no_constants)
     except RecursionError:
