@@ -1,11 +1,13 @@
 // The public page: per area a colour with its word and the advice; no counts, no incidents.
-// It reads only the site, its map layers and the public advice.
+// It needs no key: it reads only /api/v1/public/* (the site, its map layers, the advice).
 import { getJSON, has, loadRoutes } from "./api.js";
 import { LEVELS, el, fmtDateTime, guard, levelBadge, setTimeZone } from "./format.js";
 import { initLang, lang, setLang, t, translateStatic } from "./i18n.js";
 import { SiteMap } from "./map.js";
 
 const ADVICE_ROUTE = "/api/v1/public/advice";
+const SITE_ROUTE = "/api/v1/public/site";
+const LAYER_ROUTE = "/api/v1/public/layers";
 const REFRESH_MS = 60e3;
 const page = { site: null, map: null, zones: [], advice: null };
 
@@ -49,16 +51,15 @@ async function update() {
 }
 
 async function start() {
-  [page.site] = await Promise.all([getJSON("/api/v1/site"), loadRoutes()]);
+  [page.site] = await Promise.all([getJSON(SITE_ROUTE), loadRoutes()]);
   setTimeZone(page.site.timezone);
   initLang(page.site.timezone);
   translateStatic();
   document.getElementById("site-name").textContent = page.site.name;
   document.title = `${page.site.name} · ${t("public_title")}`;
   page.map = new SiteMap(document.getElementById("map"), page.site, () => {}, { details: false });
-  const layers = await getJSON("/api/v1/site/layers");
-  const [zones, ...background] = await Promise.all(["zones", ...layers.filter((n) => n !== "zones")]
-    .map((name) => getJSON(`/api/v1/site/layers/${name}`).then((fc) => [name, fc])));
+  const [zones, ...background] = await Promise.all(["zones", ...page.site.layers.filter((n) => n !== "zones")]
+    .map((name) => getJSON(`${LAYER_ROUTE}/${name}`).then((fc) => [name, fc])));
   for (const [name, fc] of background) page.map.addBackground(name, fc);
   page.zones = zones[1].features.map((f) => ({
     id: f.properties.id, name: f.properties.name, group: f.properties.group || f.properties.id,
