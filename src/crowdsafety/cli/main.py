@@ -163,6 +163,7 @@ def _parse_time(text: str) -> datetime:
 from crowdsafety.cli import backtest as _backtest  # noqa: E402  (registers the backtest command)
 from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
+from crowdsafety.cli import feeds as _feeds  # noqa: E402  (crowdsafety feed parking|weather|events)
 from crowdsafety.cli import keys as _keys  # noqa: E402  (registers keys create|list|revoke)
 from crowdsafety.cli import mqtt as _mqtt  # noqa: E402  (registers ingest-mqtt)
 
@@ -171,6 +172,7 @@ _decide.register(app)
 _backtest.register(app)
 _mqtt.register(app)
 _keys.register(app)
+app.add_typer(_feeds.app, name="feed")
 
 
 def run() -> None:
