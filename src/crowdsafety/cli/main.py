@@ -125,16 +125,22 @@ def print_zone_table(runtime: Runtime, at: datetime) -> None:
 def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
           host: str = typer.Option("127.0.0.1"), port: int = typer.Option(8000),
           mqtt: Optional[str] = typer.Option(None, "--mqtt", help="Also consume sensor messages from this MQTT "
-                                             "broker, mqtt://host[:port] (topic crowdsafety/<site-id>/sensors/+)")) -> None:
+                                             "broker, mqtt://host[:port] (topic crowdsafety/<site-id>/sensors/+)"),
+          weather_forecast: Optional[str] = typer.Option(
+              None, "--weather-forecast", help="Open-Meteo hourly forecast URL or file for the weather ahead "
+                                               "(fetched hourly); without it tomorrow is taken to be like today")
+          ) -> None:
     """Serve the API and the page for a site on the given store."""
     import uvicorn
 
     from crowdsafety.api import create_app
     from crowdsafety.service.forecasting import Forecaster
+    from crowdsafety.service.weather_feed import FetchedWeatherForecast
     from crowdsafety.sources.scheveningen_simulator import load_events
 
     runtime, settings = open_runtime(site_dir, store)
-    forecaster = Forecaster(runtime, events=load_events(runtime.site))
+    weather = FetchedWeatherForecast(weather_forecast) if weather_forecast else None
+    forecaster = Forecaster(runtime, events=load_events(runtime.site), weather_forecast=weather)
     console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {settings.store_url})")
     if not any(k.active and k.role in (Role.ADMIN, Role.OPERATOR) for k in runtime.store.api_keys()):
         console.print(f"[yellow]No admin or operator key yet[/yellow]: stop, then run `crowdsafety keys create "
