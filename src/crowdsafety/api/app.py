@@ -24,6 +24,7 @@ from crowdsafety.api.routers import (
     live,
     observations,
     public,
+    public_map,
     sensors,
     site,
     zones,
@@ -72,8 +73,8 @@ def create_app(
     app.state.runtime = runtime
     app.state.decider = decider
     app.state.row_limiter = row_limiter or RowLimiter()
-    for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, access, forecasts,
-                   live, keys):
+    for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
+                   forecasts, live, keys):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
 

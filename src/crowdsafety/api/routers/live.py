@@ -136,6 +136,11 @@ def get_site_layers(runtime: RuntimeDep) -> list[str]:
 def get_site_layer(name: str, runtime: RuntimeDep) -> Response:
     """One layer as a GeoJSON FeatureCollection in WGS84 (``zones``: id, name, group and outline
     only, no state)."""
+    return layer_response(runtime, name)
+
+
+def layer_response(runtime: Runtime, name: str) -> Response:
+    """The layer ``name`` of the site as GeoJSON; 404 naming the layers there are."""
     if name == "zones":
         features = [{"type": "Feature", "id": z.id, "geometry": z.geometry,
                      "properties": {"id": z.id, "name": z.name, "group": z.group}} for z in runtime.site.zones]

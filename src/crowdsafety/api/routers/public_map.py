@@ -1,0 +1,29 @@
+"""The public page's map: the site's outline and its map layers (zone outlines, coast, stops).
+
+No key is needed and nothing here is a count: the zone layer holds outlines and names only.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from crowdsafety.api.deps import RuntimeDep
+from crowdsafety.api.routers.live import layer_response
+from crowdsafety.api.routers.site import site_summary
+from crowdsafety.api.schemas import SiteOut
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"])
+
+
+@router.get("/site", operation_id="get_public_site", response_model=SiteOut)
+def get_public_site(runtime: RuntimeDep) -> SiteOut:
+    """The site: name, time zone, interval, bounding box, map tiles and the service clock."""
+    return site_summary(runtime)
+
+
+@router.get("/layers/{name}", operation_id="get_public_layer",
+            responses={200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"}})
+def get_public_layer(name: str, runtime: RuntimeDep) -> Response:
+    """One map layer as a GeoJSON FeatureCollection in WGS84: ``zones`` (outlines, names,
+    groups), ``coast`` or ``stops`` where the site ships them."""
+    return layer_response(runtime, name)
