@@ -106,15 +106,84 @@ def read_transit_counts(path: str | Path, site: Site, *, stops: Iterable[Transit
     sensors = stop_sensors(site, stops)
     if not sensors:
         raise FeedError(f"site {site.id!r} has no transit sensor with stop_codes or stop_ids in sensors.toml")
-    result = TransitCounts(str(path))
-    zone = ZoneInfo(site.timezone)
-    sums: dict[tuple[_Key, str], int] = {}
-    lines: dict[_Key, list[int]] = {}
-    spoiled: dict[_Key, int] = {}  # sums left out: key -> the bad line
-    seen: dict[tuple[str, datetime, int], tuple[int, tuple[int | None, ...]]] = {}
+    sums = _Sums(str(path))
+    for line, record in _records(path, ZoneInfo(site.timezone), site.interval_s):
+        if isinstance(record, LineProblem):
+            sums.problems.append(record)
+            continue
+        sensor_id = sensors.get(record.stop)
+        if sensor_id is None:
+            sums.problems.append(LineProblem(str(path), line, f"stop {record.stop[:40]!r} belongs to no transit "
+                                             f"sensor of site {site.id!r} (stop_codes in sensors.toml)", "stop_id"))
+            continue
+        sums.add(line, sensor_id, record)
+    return sums.result()
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One line: a platform's counts (None: not counted) and the first bad count, if any."""
+
+    stop: str
+    start: datetime
+    interval_s: int
+    counts: tuple[int | None, ...]
+    bad: _Bad | None
+
+
+class _Sums:
+    """Platform counts summed per (sensor, interval); a sum with a bad or conflicting line is left out."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[LineProblem] = []
+        self._sums: dict[tuple[_Key, str], int] = {}
+        self._lines: dict[_Key, list[int]] = {}
+        self._spoiled: dict[_Key, int] = {}  # key -> the bad line
+        self._seen: dict[tuple[str, datetime, int], tuple[int, tuple[int | None, ...]]] = {}
+
+    def add(self, line: int, sensor_id: str, record: _Record) -> None:
+        key = (sensor_id, record.start, record.interval_s)
+        if record.bad is not None:
+            self.problems.append(LineProblem(self.path, line, record.bad.message, record.bad.column))
+            self._spoiled.setdefault(key, line)
+            return
+        earlier = self._seen.get((record.stop, record.start, record.interval_s))
+        if earlier is not None:
+            same = earlier[1] == record.counts
+            self.problems.append(LineProblem(self.path, line, (
+                f"stop {record.stop!r} at {record.start.isoformat()} again (first on line {earlier[0]})"
+                + ("; ignored" if same else " with other counts; both left out")), "start"))
+            if not same:
+                self._spoiled.setdefault(key, line)
+            return
+        self._seen[(record.stop, record.start, record.interval_s)] = (line, record.counts)
+        self._lines.setdefault(key, []).append(line)
+        for metric, value in zip(METRICS, record.counts):
+            if value is not None:
+                self._sums[(key, metric)] = self._sums.get((key, metric), 0) + value
+
+    def result(self) -> TransitCounts:
+        result = TransitCounts(self.path, problems=self.problems)
+        for (key, metric), value in self._sums.items():
+            if key not in self._spoiled:
+                sensor_id, start, interval_s = key
+                result.rows.append({"sensor_id": sensor_id, "start": start.isoformat(), "interval_s": interval_s,
+                                    "metric": metric, "value": value})
+                result.row_lines.append(tuple(self._lines[key]))
+        for key, bad_line in self._spoiled.items():
+            if key in self._lines:  # other platforms' good lines went into a sum that is now left out
+                result.problems.append(LineProblem(self.path, self._lines[key][0], (
+                    f"sensor {key[0]!r} at {key[1].isoformat()} left out: line {bad_line} of its platforms is invalid")))
+        result.problems.sort(key=lambda p: p.line)
+        return result
+
+
+def _records(path: Path, zone: ZoneInfo, default_interval_s: int) -> Iterator[tuple[int, _Record | LineProblem]]:
+    """(first line, record or the problem of that line) of each non-empty line after the header."""
     with path.open("rb") as raw:
-        lines_iter = _decoded(str(path), raw)
-        reader = csv.reader(lines_iter, delimiter=_delimiter(path, lines_iter))
+        lines = _decoded(str(path), raw)
+        reader = csv.reader(lines, delimiter=_delimiter(path, lines))
         columns, width = _columns(path, reader)
         line = 1
         while True:
@@ -122,62 +191,22 @@ def read_transit_counts(path: str | Path, site: Site, *, stops: Iterable[Transit
             try:
                 cells = next(reader)
             except StopIteration:
-                break
+                return
             except csv.Error as exc:
                 line = reader.line_num
-                result.problems.append(LineProblem(str(path), first, f"unreadable CSV ({exc})"))
+                yield first, LineProblem(str(path), first, f"unreadable CSV ({exc})")
                 continue
             line = reader.line_num
             if not cells or all(not c.strip() for c in cells):
                 continue
             try:
-                row = _row(cells, columns, width, zone, site.interval_s)
+                yield first, _row(cells, columns, width, zone, default_interval_s)
             except _Bad as exc:
-                result.problems.append(LineProblem(str(path), first, exc.message, exc.column))
-                continue
-            stop, start, interval_s, counts, bad = row
-            sensor_id = sensors.get(stop)
-            if sensor_id is None:
-                result.problems.append(LineProblem(str(path), first, f"stop {stop[:40]!r} belongs to no transit "
-                                                   f"sensor of site {site.id!r} (stop_codes in sensors.toml)", "stop_id"))
-                continue
-            key = (sensor_id, start, interval_s)
-            if bad is not None:
-                result.problems.append(LineProblem(str(path), first, bad.message, bad.column))
-                spoiled.setdefault(key, first)
-                continue
-            earlier = seen.get((stop, start, interval_s))
-            if earlier is not None:
-                same = earlier[1] == counts
-                result.problems.append(LineProblem(str(path), first, (
-                    f"stop {stop!r} at {start.isoformat()} again (first on line {earlier[0]})"
-                    + ("; ignored" if same else " with other counts; both left out")), "start"))
-                if not same:
-                    spoiled.setdefault(key, first)
-                continue
-            seen[(stop, start, interval_s)] = (first, counts)
-            lines.setdefault(key, []).append(first)
-            for metric, value in zip(METRICS, counts):
-                if value is not None:
-                    sums[(key, metric)] = sums.get((key, metric), 0) + value
-    for (key, metric), value in sums.items():
-        if key in spoiled:
-            continue
-        sensor_id, start, interval_s = key
-        result.rows.append({"sensor_id": sensor_id, "start": start.isoformat(), "interval_s": interval_s,
-                            "metric": metric, "value": value})
-        result.row_lines.append(tuple(lines[key]))
-    for key, bad_line in spoiled.items():
-        if key in lines:  # other platforms' good lines went into a sum that is now left out
-            result.problems.append(LineProblem(str(path), lines[key][0], (
-                f"sensor {key[0]!r} at {key[1].isoformat()} left out: line {bad_line} of its platforms is invalid")))
-    result.problems.sort(key=lambda p: p.line)
-    return result
+                yield first, LineProblem(str(path), first, exc.message, exc.column)
 
 
-def _row(cells: list[str], columns: dict[str, int], width: int, zone: ZoneInfo, default_interval_s: int) -> tuple[
-        str, datetime, int, tuple[int | None, ...], _Bad | None]:
-    """(stop, start UTC, interval s, (boardings, alightings), a bad count) of one line.
+def _row(cells: list[str], columns: dict[str, int], width: int, zone: ZoneInfo, default_interval_s: int) -> _Record:
+    """The record of one line (start in UTC).
 
     Raises _Bad when the line cannot be tied to a stop and interval; a bad count is returned so
     that the sum it belongs to can be left out too."""
@@ -211,7 +240,7 @@ def _row(cells: list[str], columns: dict[str, int], width: int, zone: ZoneInfo, 
             bad = bad or _Bad(metric, f"must be a whole number of persons >= 0, got {text[:40]!r}")
     if bad is None and all(c is None for c in counts):
         bad = _Bad(None, "neither boardings nor alightings given")
-    return stop, start, interval_s, tuple(counts), bad
+    return _Record(stop, start, interval_s, tuple(counts), bad)
 
 
 def _start(text: str, zone: ZoneInfo) -> datetime:
