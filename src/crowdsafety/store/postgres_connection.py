@@ -56,7 +56,8 @@ def parse_url(url: str) -> Target:
     try:
         params = conninfo_to_dict(conninfo)
     except psycopg.Error as exc:
-        raise StoreError(f"bad PostgreSQL store URL {_redacted(url)!r}: {exc}; expected {URL_FORM}") from exc
+        problem = " ".join(str(exc).split())
+        raise StoreError(f"bad PostgreSQL store URL {_redacted(url)!r}: {problem}; expected {URL_FORM}") from exc
     host = params.get("host") or "localhost"
     port = params.get("port") or "5432"
     where = f"{host}:{port}/{params.get('dbname') or '(default database)'}"
@@ -117,7 +118,7 @@ def translated(context: str) -> Iterator[None]:
     except PoolTimeout as exc:
         raise StoreError(f"{context}: no database connection within the time limit ({exc})") from exc
     except psycopg.Error as exc:
-        raise StoreError(f"{context}: {type(exc).__name__}: {str(exc).strip()}") from exc
+        raise StoreError(f"{context}: {type(exc).__name__}: {' '.join(str(exc).split())}") from exc
 
 
 def _connect_kwargs(target: Target) -> dict[str, object]:

@@ -95,8 +95,9 @@ def test_log_survives_reopening(backend: Backend):
 
 def test_no_interface_can_change_the_log():
     from crowdsafety.store.duckdb_store import DuckDBStore
+    from crowdsafety.store.postgres_store import PostgresStore
 
     retention = {"delete_observations_before"}  # raw observations only; the log is kept
-    for cls in (Store, DuckDBStore):
+    for cls in (Store, DuckDBStore, PostgresStore):
         names = [n for n in dir(cls) if not n.startswith("_") and n not in retention]
         assert not [n for n in names if any(w in n for w in ("delete", "update", "remove", "edit"))]
