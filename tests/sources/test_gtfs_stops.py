@@ -201,3 +201,14 @@ def test_corrupt_zip_member_is_named(tmp_path: Path):
     with pytest.raises(FeedError) as err:
         read_gtfs_stops(archive)
     assert "stops.txt" in str(err.value) and "cannot be read" in str(err.value)
+
+
+def test_rows_with_missing_trailing_cells(tmp_path: Path):
+    feed = read_gtfs_stops(_feed(
+        tmp_path,
+        stops="stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\nA,Alpha,52.1,4.3\n",
+        routes="route_id,route_short_name,route_long_name\nR7\n",
+        trips="route_id,service_id,trip_id\nR7,DAILY,T1\n",
+        stop_times="trip_id,stop_id,stop_sequence\nT1,A\n",
+    ))
+    assert feed.problems == () and [(s.stop_id, s.location_type, s.routes) for s in feed.stops] == [("A", 0, ("R7",))]

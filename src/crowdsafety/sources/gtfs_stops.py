@@ -206,15 +206,18 @@ def _routes_by_stop(tables: _Feed, stops: dict[str, TransitStop], problems: _Pro
         return None
     try:
         labels = {row["route_id"]: row.get("route_short_name") or row.get("route_long_name") or row["route_id"]
-                  for _, row in tables.rows("routes.txt", required=("route_id",), problems=problems)}
+                  for _, row in tables.rows("routes.txt", required=("route_id",), problems=problems,
+                                              only=("route_id", "route_short_name", "route_long_name"))}
         route_of_trip: dict[str, str] = {}
-        for line, row in tables.rows("trips.txt", required=("trip_id", "route_id"), problems=problems):
+        for line, row in tables.rows("trips.txt", required=("trip_id", "route_id"), problems=problems,
+                                      only=("trip_id", "route_id")):
             if row["route_id"] not in labels:
                 problems.add(LineProblem("trips.txt", line, f"unknown route {row['route_id']!r}", "route_id"))
                 continue
             route_of_trip[row["trip_id"]] = labels[row["route_id"]]
         serving: dict[str, set[str]] = {}
-        for line, row in tables.rows("stop_times.txt", required=("trip_id", "stop_id"), problems=problems):
+        for line, row in tables.rows("stop_times.txt", required=("trip_id", "stop_id"), problems=problems,
+                                      only=("trip_id", "stop_id")):
             route = route_of_trip.get(row["trip_id"])
             if route is None:
                 problems.add(LineProblem("stop_times.txt", line, f"unknown trip {row['trip_id']!r}", "trip_id"))
@@ -283,11 +286,14 @@ class _Feed:
     def has(self, name: str) -> bool:
         return name in self._members
 
-    def rows(self, name: str, *, required: tuple[str, ...], problems: _Problems) -> Iterator[tuple[int, dict[str, str]]]:
-        """(line, row) of table ``name``; cells stripped, missing trailing cells empty."""
+    def rows(self, name: str, *, required: tuple[str, ...], problems: _Problems,
+             only: tuple[str, ...] | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+        """(line, row) of table ``name`` with every column (or ``only`` those); cells stripped,
+        missing trailing cells empty."""
         with self._open(name) as raw:
             reader = csv.reader(_decoded(name, raw))
             header = self._header(name, reader, required)
+            wanted = [(h, i) for i, h in enumerate(header) if only is None or h in only]
             line = 1
             while True:
                 first = line + 1
@@ -300,12 +306,13 @@ class _Feed:
                     problems.add(LineProblem(name, first, f"unreadable CSV ({exc})"))
                     continue
                 line = reader.line_num
-                if not cells or all(not c.strip() for c in cells):
+                if not any(cells):
                     continue
-                if len(cells) > len(header):
-                    problems.add(LineProblem(name, first, f"{len(cells)} cells, the header has {len(header)}"))
+                n = len(cells)
+                if n > len(header):
+                    problems.add(LineProblem(name, first, f"{n} cells, the header has {len(header)}"))
                     continue
-                yield first, {h: c.strip() for h, c in zip(header, cells)}
+                yield first, {h: cells[i].strip() if i < n else "" for h, i in wanted}
 
     def _open(self, name: str) -> IO[bytes]:
         member = self._members[name]
