@@ -2,6 +2,7 @@
 SensorThings-shaped server on loopback, into a file store: full and incremental pulls, a failing
 Datastream storing nothing while the others are stored, and clear one-line errors."""
 
+import shutil
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -163,3 +164,17 @@ def test_unreachable_server(tmp_path, mapping):
     result = runner.invoke(app, ["pull-sensorthings", str(MINI), "http://127.0.0.1:9/v1.1", "--mapping", str(mapping),
                                  "--timeout", "1", "--store", store])
     assert result.exit_code == 2 and "cannot reach the server" in result.output
+
+
+def test_mapping_in_the_site_sensors_toml(server, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(MINI, site)
+    text = (site / "sensors.toml").read_text()
+    text = text.replace('id = "cam-beach"\n', 'id = "cam-beach"\nsensorthings_datastream = 17\n')
+    text = text.replace('id = "wifi-beach"\n', 'id = "wifi-beach"\nsensorthings_datastreams = { devices = "beach wifi" }\n')
+    (site / "sensors.toml").write_text(text)
+    store = f"duckdb:///{tmp_path / 's.duckdb'}"
+    result = runner.invoke(app, ["pull-sensorthings", str(site), server.url, "--store", store])
+    assert result.exit_code == 0, result.output
+    assert "cam-beach count: 7 observations" in result.output and "wifi-beach devices: 5 observations" in result.output
+    assert len(_stored(store)) == 12

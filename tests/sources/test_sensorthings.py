@@ -349,3 +349,5 @@ def test_resolve_names_what_the_server_lacks(server):
     with pytest.raises(SensorThingsError, match="name 'square in' is shared by Datastreams 21, 23; use the @iot.id"):
         resolve([DatastreamMapping("square in", "line", "in")], twins, url=server.url)
     assert resolve([DatastreamMapping("17", "cam", "count")], streams, url=server.url)[0][0].id == 17
+    text_ids = [streams[0].__class__(id="17", name="text id")]
+    assert resolve([DatastreamMapping(17, "cam", "count")], text_ids, url=server.url)[0][0].id == "17"

@@ -8,6 +8,7 @@ The mapping comes from the site's ``sensors.toml`` (keys kept in ``Sensor.proper
     sensorthings_datastream = 17          # the Datastream's @iot.id, or its name
     sensorthings_metric = "count"         # optional where the kind has one metric
     sensorthings_instant = "start"        # optional: an instant phenomenonTime marks the start (or "end")
+    sensorthings_interval_s = 300         # optional: the length of an instant's interval (default: the site's)
 
     [[sensor]]
     id = "line-pier"
@@ -156,7 +157,7 @@ def resolve(mappings: Iterable[DatastreamMapping], datastreams: list[Datastream]
         by_name.setdefault(d.name, []).append(d)
     pairs, missing = [], []
     for mapping in mappings:
-        stream = by_id.get(mapping.datastream)
+        stream = by_id.get(mapping.datastream) or by_id.get(str(mapping.datastream))
         if stream is None and isinstance(mapping.datastream, str):
             named = by_name.get(mapping.datastream, [])
             if len(named) > 1:
