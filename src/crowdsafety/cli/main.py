@@ -172,12 +172,16 @@ from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo com
 from crowdsafety.cli import feeds as _feeds  # noqa: E402  (crowdsafety feed parking|weather|events)
 from crowdsafety.cli import keys as _keys  # noqa: E402  (registers keys create|list|revoke)
 from crowdsafety.cli import mqtt as _mqtt  # noqa: E402  (registers ingest-mqtt)
+from crowdsafety.cli import sensorthings as _sensorthings  # noqa: E402  (feed sensorthings-datastreams, ...)
+from crowdsafety.cli import transit as _transit  # noqa: E402  (feed gtfs-stops, feed transit-counts)
 
 _demo.register(app)
 _decide.register(app)
 _backtest.register(app)
 _mqtt.register(app)
 _keys.register(app)
+_transit.register(_feeds.app)
+_sensorthings.register(_feeds.app)
 app.add_typer(_feeds.app, name="feed")
 
 
