@@ -35,6 +35,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from crowdsafety.domain import StoreError
+from crowdsafety.domain.dead_letter import MAX_PAYLOAD_CHARS
 from crowdsafety.ingest.mqtt_batch import BatchOutcome, DeadLetterSink, Ingest, Received, write_batch
 from crowdsafety.ingest.mqtt_payload import ParsedMessage, RowProblem, parse_message
 
@@ -235,11 +236,11 @@ class MqttConsumer:
             return  # not acknowledged: the broker delivers it again to the next consumer
         try:
             topic = message.topic
-        except UnicodeDecodeError:
-            topic = repr(message._topic)  # noqa: SLF001 - the only way to name a non-UTF-8 topic
-            parsed = ParsedMessage(problems=[RowProblem("topic is not valid UTF-8", "")])
-        else:
             parsed = parse_message(topic, message.payload)
+        except Exception as exc:  # noqa: BLE001 - paho's network thread must survive any message
+            topic = message._topic.decode("utf-8", errors="replace")  # noqa: SLF001 - a topic that is not UTF-8
+            payload = message.payload[:MAX_PAYLOAD_CHARS].decode("utf-8", errors="replace")
+            parsed = ParsedMessage(problems=[RowProblem(f"could not be read: {exc}", payload)])
         received = Received(topic, message.mid, message.qos, self._connection, datetime.now(timezone.utc),
                             time.monotonic(), parsed)
         with self._cond:
