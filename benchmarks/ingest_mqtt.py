@@ -11,10 +11,14 @@ when sensors or gateways catch up after an outage, and then a message carries a 
 the default, 12 rows, is an hour of 5-minute counts. ``--rows-per-message 1`` measures the
 per-message cost.
 
-Latency: the newest row of a message starts at its publish time (µs, the publisher's clock) and
-the others 5, 10, ... minutes before, so (commit time - start) mod 300 s is the time from publish
-to the commit of the batch that stored the row; the consumer's ingest call is timed right after
-it returns (the rows are then committed).
+Each sensor catches up from 30 days back: its messages carry consecutive intervals, so the rows
+of a batch span about an hour, as when a city's sensors deliver a backlog, and the store's
+duplicate check looks at that hour only.
+
+Latency: every row's value is its message's publish time (ms since the epoch, mod 10^9, the
+publisher's clock; the store does not interpret values), so (commit time - value) mod 10^9 is the
+time from publish to the commit of the batch that stored the row; the consumer's ingest call is
+timed right after it returns (the rows are then committed).
 
 Two runs per store: at the offered rate ``--rate`` rows/s for ``--seconds`` (is it kept up, and
 the latency while it is), and as fast as the publishers can (the most the consumer stores).
@@ -58,9 +62,11 @@ from crowdsafety.sites import load_site  # noqa: E402
 from crowdsafety.store import open_store  # noqa: E402
 
 INTERVAL_S = 300
+BACKLOG_S = 30 * 86_400  # sensors catch up from this far back
+STAMP_MOD = 10**9  # publish times in ms are sent modulo this (a count must stay below 10^12)
 SENSORS = 1_000
 PG_URLS = ("postgresql://127.0.0.1:5432/test", "postgresql://postgres@127.0.0.1:5432/test")
-console = Console()
+console = Console(width=150)
 
 
 # -- the publishers (separate processes) -----------------------------------------------------------
@@ -83,15 +89,17 @@ def publish(port: int, sensors: list[str], rows_per_message: int, messages: int,
     results.put("ready")
     go.wait()
     began = time.time()
+    first = int(began) // INTERVAL_S * INTERVAL_S - BACKLOG_S
     infos = []
     for m in range(messages):
         if rate:
             ahead = began + m * rows_per_message / rate - time.time()
             if ahead > 0:
                 time.sleep(ahead)
-        now = time.time()
-        rows = [{"start": datetime.fromtimestamp(now - k * INTERVAL_S, timezone.utc).isoformat(), "metric": "count",
-                 "value": m % 500} for k in range(rows_per_message)]
+        stamp = int(time.time() * 1000) % STAMP_MOD
+        interval = m // len(sensors) * rows_per_message
+        rows = [{"start": datetime.fromtimestamp(first + (interval + k) * INTERVAL_S, timezone.utc).isoformat(),
+                 "metric": "count", "value": stamp} for k in range(rows_per_message)]
         infos.append(client.publish(f"crowdsafety/grid/sensors/{sensors[m % len(sensors)]}", json.dumps(rows), qos=1))
     ended = time.time()
     deadline = time.monotonic() + 120
@@ -157,8 +165,8 @@ def run(store_url: str, broker_url: str, sensors: list[str], site_dir: Path, *, 
     finally:
         consumer.stop()
     stored = consumer.stats.inserted
-    latencies = np.array([(t - datetime.fromisoformat(r["start"]).timestamp()) % INTERVAL_S
-                          for t, batch in commits for r in batch]) * 1000
+    latencies = np.array([(int(t * 1000) - r["value"]) % STAMP_MOD for t, batch in commits for r in batch],
+                         dtype=float)
     last_commit = max(t for t, _ in commits)
     runtime.store.close()
     return Outcome(published, stored, stored / (last_commit - first), *np.percentile(latencies, [50, 99]),
