@@ -128,9 +128,15 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
                                              "broker, mqtt://host[:port] (topic crowdsafety/<site-id>/sensors/+)"),
           weather_forecast: Optional[str] = typer.Option(
               None, "--weather-forecast", help="Open-Meteo hourly forecast URL or file for the weather ahead "
-                                               "(fetched hourly); without it tomorrow is taken to be like today")
+                                               "(fetched hourly); without it tomorrow is taken to be like today"),
+          refresh: bool = typer.Option(True, "--refresh/--no-refresh",
+                                       help="Keep picture, alerts and forecasts up to date in this process; "
+                                            "--no-refresh for extra API processes on a shared PostgreSQL store")
           ) -> None:
-    """Serve the API and the page for a site on the given store."""
+    """Serve the API and the page for a site on the given store.
+
+    On a shared PostgreSQL store run one process with --refresh (the default) and as many
+    --no-refresh processes as the API load needs, behind one address."""
     import uvicorn
 
     from crowdsafety.api import create_app
@@ -145,7 +151,8 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     if not any(k.active and k.role in (Role.ADMIN, Role.OPERATOR) for k in runtime.store.api_keys()):
         console.print(f"[yellow]No admin or operator key yet[/yellow]: stop, then run `crowdsafety keys create "
                       f"{site_dir} --role operator --name ...` on this store (the public page needs none).")
-    app = create_app(runtime, refresh_every_s=settings.refresh_s, forecaster=forecaster)
+    app = create_app(runtime, refresh_every_s=settings.refresh_s if refresh else None,
+                     forecaster=forecaster if refresh else None)
     consumer = _mqtt.start_consumer_or_exit(runtime, mqtt) if mqtt else None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
