@@ -3,7 +3,8 @@
 Builds the Scheveningen demo on an in-memory store (the data of ``crowdsafety demo``) with the
 picture of its whole history, replays it to the evening of the first fireworks night with
 decision support judging every interval, issues the week-ahead forecast, serves it on a free
-loopback port and photographs it with Debian's Chromium (never a downloaded browser):
+loopback port and photographs it with Debian's Chromium (never a downloaded browser), signed in
+with an operator key made for the purpose (the public page needs none):
 
     .venv/bin/python scripts/screenshots.py [--out docs] [--until-utc 20:00]
 
@@ -27,8 +28,10 @@ from playwright.sync_api import Page, sync_playwright
 
 from crowdsafety.api import create_app
 from crowdsafety.cli.demo import HISTORY_DAYS, prepare
+from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.forecasting import Forecaster
+from crowdsafety.service.keys import create_key
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -72,14 +75,15 @@ def ready(page: Page, url: str) -> None:
     page.wait_for_timeout(300)  # let the panels settle
 
 
-def shoot(url: str, out: Path) -> list[Path]:
-    """Photograph the dashboard at ``url`` into ``out``; answers the files written."""
+def shoot(url: str, key: str, out: Path) -> list[Path]:
+    """Photograph the dashboard at ``url``, signed in with ``key``, into ``out``; answers the files
+    written."""
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         laptop = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
         page = laptop.new_page()
-        ready(page, url + "/?lang=en")
+        ready(page, url + f"/?lang=en#key={key}")
         written.append(out / "dashboard.png")
         page.screenshot(path=written[-1])
         page.click(f'#zone-list tr[data-zone="{ZONE}"]')
@@ -102,7 +106,7 @@ def shoot(url: str, out: Path) -> list[Path]:
 
         wall = browser.new_context(viewport={"width": 1920, "height": 1080})
         page = wall.new_page()
-        ready(page, url + "/?view=wall&lang=nl")
+        ready(page, url + f"/?view=wall&lang=nl#key={key}")
         page.click(f'#zone-list tr[data-zone="{ZONE}"]')
         page.wait_for_selector("#panel-zone svg.chart")
         page.wait_for_timeout(500)
@@ -127,6 +131,8 @@ def main() -> None:
     args = parser.parse_args()
     runtime, data, future = prepare("scheveningen", "duckdb://:memory:")
     runtime.refresh(since=data.replay_start - timedelta(days=HISTORY_DAYS))  # the forecaster learns from it
+    _, key = create_key(runtime, name="control room", role=Role.OPERATOR, actor="scripts/screenshots.py",
+                        actor_role="admin")
     hour, minute = (int(x) for x in args.until_utc.split(":"))
     until = data.replay_start.replace(hour=hour, minute=minute, tzinfo=timezone.utc)
     app = create_app(runtime)
@@ -135,7 +141,7 @@ def main() -> None:
         replay_until(runtime, app.state.decider.evaluate, future, until)
         Forecaster(runtime).refresh()
         args.out.mkdir(parents=True, exist_ok=True)
-        for path in shoot(url, args.out):
+        for path in shoot(url, key, args.out):
             print(f"wrote {path}")
     finally:
         server.should_exit = True

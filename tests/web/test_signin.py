@@ -78,6 +78,15 @@ def test_the_key_in_the_fragment_is_used_then_wiped_from_the_address(mini_server
     assert page.console.problems == []
 
 
+def test_a_key_handed_over_while_the_form_is_open_is_used(mini_server, operator_key, page):
+    page.goto(mini_server.url + "/?lang=en")
+    expect(page.get_by_label("API key")).to_be_visible()
+    page.goto(mini_server.url + f"/?lang=en#key={operator_key}")  # the same page: only the fragment changes
+    page.wait_for_selector("body[data-ready=true]")
+    assert page.evaluate("location.hash") == "" and page.evaluate(STORED) == operator_key
+    assert page.console.problems == []
+
+
 def test_sign_out_forgets_the_key(mini_server, operator_key, page):
     open_dashboard(page, mini_server.url + "/?lang=en", operator_key)
     page.get_by_role("button", name="Sign out").click()

@@ -7,7 +7,7 @@ import { zoneForecastViews, FORECAST_ROUTE } from "./forecast.js";
 import { LEVELS, el, fmtDateTime, fmtNum, guard, levelBadge, setTimeZone, shortName } from "./format.js";
 import { initLang, lang, setLang, t, translateStatic } from "./i18n.js";
 import { SiteMap } from "./map.js";
-import { forgetKey } from "./session.js";
+import { forgetKey, onKeyHandedOver } from "./session.js";
 import { signIn } from "./signin.js";
 import { Timeline } from "./timeline.js";
 import { viewOf } from "./views.js";
@@ -235,12 +235,13 @@ function setWall(on) {
 }
 
 async function start() {
+  onKeyHandedOver(() => location.reload()); // start afresh with the new key
   initLang(Intl.DateTimeFormat().resolvedOptions().timeZone); // the site's is known once signed in
   translateStatic();
-  state.me = await signIn();
+  [state.me] = await Promise.all([signIn(), loadRoutes()]); // the OpenAPI document needs no key
   onUnauthorised(signedOut);
   document.body.dataset.auth = "in";
-  const [site] = await Promise.all([getJSON("/api/v1/site"), loadRoutes()]);
+  const site = await getJSON("/api/v1/site");
   state.site = site;
   state.anchor = site.latest_interval ? Date.parse(site.latest_interval) : Date.parse(site.now);
   setTimeZone(site.timezone);

@@ -18,6 +18,14 @@ export function takeKey() {
   try { return sessionStorage.getItem(STORE_KEY); } catch { return null; }
 }
 
+/** Call ``handler`` when a key is handed over in the fragment while the page is open (following
+ * a link to the same page changes the fragment only: no reload, no new start). */
+export function onKeyHandedOver(handler) {
+  addEventListener("hashchange", () => {
+    if (new URLSearchParams(location.hash.slice(1)).has("key")) handler();
+  });
+}
+
 /** Keep ``key`` for this tab (until it is closed or someone signs out). */
 export function keepKey(key) {
   try { sessionStorage.setItem(STORE_KEY, key); } catch { /* storage may be disabled: the key lives in memory only */ }
