@@ -10,7 +10,7 @@ can also set. Every pooled connection runs with ``TimeZone = 'UTC'``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -79,15 +79,16 @@ def connect(target: Target) -> psycopg.Connection:
     return conn
 
 
-def open_pool(target: Target, *, max_size: int) -> ConnectionPool:
-    """A pool of 1 to ``max_size`` connections, each configured, opened and ready."""
+def open_pool(target: Target, *, max_size: int, session_sql: Sequence[str] = ()) -> ConnectionPool:
+    """A pool of 1 to ``max_size`` connections, opened and ready; each new connection is
+    configured, then runs ``session_sql`` once (for example to create its temporary tables)."""
     pool = ConnectionPool(
         target.conninfo,
         kwargs=_connect_kwargs(target),
         min_size=1,
         max_size=max_size,
         open=False,
-        configure=lambda conn: configure(conn, target.schema),
+        configure=lambda conn: configure(conn, target.schema, session_sql),
         check=ConnectionPool.check_connection,
         timeout=POOL_TIMEOUT_S,
         name=target.name,
@@ -101,12 +102,15 @@ def open_pool(target: Target, *, max_size: int) -> ConnectionPool:
     return pool
 
 
-def configure(conn: psycopg.Connection, schema: str | None) -> None:
-    """Session settings every connection needs: UTC, ISO dates and the store's schema."""
+def configure(conn: psycopg.Connection, schema: str | None, session_sql: Sequence[str] = ()) -> None:
+    """Session settings every connection needs (UTC, ISO dates, the store's schema), then
+    ``session_sql``."""
     conn.execute("SET TimeZone TO 'UTC'")
     conn.execute("SET DateStyle TO 'ISO, YMD'")
     if schema is not None:
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+    for statement in session_sql:
+        conn.execute(statement)  # type: ignore[arg-type]
     conn.commit()
 
 

@@ -38,12 +38,15 @@ _UPSERT = (
     + ", ".join(f"{c} = excluded.{c}" for c in FORECAST_COLUMNS if c not in _KEY)
 )
 
-__all__ = ["FORECAST_SCHEMA", "checked", "forecasts", "put_forecasts"]
+__all__ = ["FORECAST_SCHEMA", "STAGING_DDL", "checked", "forecasts", "put_forecasts"]
+
+
+#: The staging table, created once per pooled connection; emptied when each transaction ends.
+STAGING_DDL = "CREATE TEMPORARY TABLE _forecasts (LIKE forecasts) ON COMMIT DELETE ROWS"
 
 
 def put_forecasts(conn: psycopg.Connection, rows: pd.DataFrame) -> int:
     """Insert or replace ``rows`` (from :func:`checked`) in the caller's transaction; returns their number."""
-    conn.execute("CREATE TEMPORARY TABLE _forecasts (LIKE forecasts) ON COMMIT DROP")
     copy_in(conn, "_forecasts", arrow_table(rows, FORECAST_SCHEMA, "forecast"))
     return conn.execute(_UPSERT).rowcount
 

@@ -1,7 +1,8 @@
 """SQL of raw observations in the PostgreSQL store: bulk append with duplicates and corrections,
 reads, retention.
 
-An append is one transaction: the batch goes by COPY into a temporary staging table, then the
+An append is one transaction: the batch goes by COPY into the connection's temporary staging
+table (:data:`STAGING_DDL`), then the
 store's observation lock is taken (so appends from every process and thread run one at a
 time, and each sees everything stored before it), ``seq`` numbers are drawn for the batch, and
 one ``INSERT ... SELECT`` stores the rows that are not exact duplicates. The rules are the DuckDB
@@ -20,6 +21,7 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crowdsafety.domain import OBSERVATION_COLUMNS, StoreError
 from crowdsafety.store.base import AppendResult
@@ -37,7 +39,6 @@ OBSERVATION_SCHEMA = pa.schema(
         ("received_at", pa.timestamp("us", tz="UTC")),
     ]
 )
-_STAGING_SCHEMA = OBSERVATION_SCHEMA.append(pa.field("pos", pa.int64()))
 
 _INDEX_ORDER = "start, sensor_id, metric, interval_s"  # the key, in the unique index's order
 _COLUMNS = "sensor_id, start, interval_s, metric, value, quality, received_at"
@@ -46,7 +47,8 @@ _SAME_KEY = (
     "AND o.interval_s = {r}.interval_s AND o.start BETWEEN %(lo)s AND %(hi)s"
 )
 
-_STAGING_DDL = """
+#: The staging table, created once per pooled connection; emptied when each transaction ends.
+STAGING_DDL = """
     CREATE TEMPORARY TABLE _batch (
         sensor_id text COLLATE "C" NOT NULL,
         start timestamptz NOT NULL,
@@ -56,7 +58,7 @@ _STAGING_DDL = """
         quality text NOT NULL,
         received_at timestamptz NOT NULL,
         pos bigint NOT NULL
-    ) ON COMMIT DROP
+    ) ON COMMIT DELETE ROWS
 """
 
 # All parts see the table as it was before the INSERT (one snapshot), so "stored" means stored
@@ -90,15 +92,14 @@ def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
     n = batch.num_rows
     if n == 0:
         return AppendResult(inserted=0, duplicates=0, corrections=0)
-    conn.execute(_STAGING_DDL)
     copy_in(conn, "_batch", batch.append_column("pos", pa.array(np.arange(n, dtype=np.int64))))
     conn.execute("SET LOCAL work_mem = '256MB'")  # the batch's sort stays in memory
     lock(conn, LOCK_OBSERVATIONS)
     row = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
     assert row is not None
     base = int(row[0]) - n + 1
-    lo, hi = conn.execute("SELECT min(start), max(start) FROM _batch").fetchone() or (None, None)
-    counts = conn.execute(_INSERT_NEW, {"base": base, "lo": lo, "hi": hi}).fetchone()
+    span = pc.min_max(batch.column("start"))
+    counts = conn.execute(_INSERT_NEW, {"base": base, "lo": span["min"].as_py(), "hi": span["max"].as_py()}).fetchone()
     assert counts is not None
     new_rows, new_keys = int(counts[0]), int(counts[1])
     return AppendResult(inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys)

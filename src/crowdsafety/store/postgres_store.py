@@ -44,7 +44,10 @@ class PostgresStore:
         self._lock = threading.Lock()
         with connect(self.target) as conn, translated(f"{self.name}: cannot prepare the tables"):
             prepare(conn, self.target)
-        self._pool: ConnectionPool | None = open_pool(self.target, max_size=max_connections)
+        self._pool: ConnectionPool | None = open_pool(
+            self.target, max_size=max_connections,
+            session_sql=(_observations.STAGING_DDL, _forecasts.STAGING_DDL),
+        )
 
     # -- plumbing -------------------------------------------------------------------------------
 
