@@ -16,6 +16,7 @@ from crowdsafety.decide.log import DecisionDraft
 from crowdsafety.decide.measures import MeasureDue, MeasureState
 from crowdsafety.domain import CrowdSafetyError
 from crowdsafety.domain.decision import AlertRecord, AlertStatus
+from crowdsafety.domain.privacy import scrub
 
 #: Longest accepted who / role / assignee (characters) and reason.
 MAX_NAME = 100
@@ -91,10 +92,11 @@ def apply_action(alert: AlertRecord, request: ActionRequest, measures: Sequence[
             raise ActionConflict(f"alert {alert.id} is already acknowledged")
         after = replace(alert, status=AlertStatus.ACKNOWLEDGED)
     elif action is Action.ASSIGN:
-        if request.assignee == alert.assignee:
+        assignee = scrub(str(request.assignee))  # stored on the alert too, not only in the log
+        if assignee == alert.assignee:
             raise ActionConflict(f"alert {alert.id} is already assigned to {alert.assignee}")
-        details["assignee"], details["previous_assignee"] = request.assignee, alert.assignee
-        after = replace(alert, assignee=request.assignee)
+        details["assignee"], details["previous_assignee"] = assignee, alert.assignee
+        after = replace(alert, assignee=assignee)
     elif action is Action.CLOSE:
         details["active"] = alert.active
         after = replace(alert, status=AlertStatus.CLOSED)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crowdsafety.domain.decision import GENESIS_HASH, DecisionEntry
+from crowdsafety.domain.privacy import scrub
 
 #: Who writes the entries the service makes by itself (alerts raised, escalated, cleared).
 SYSTEM = "system"
@@ -23,7 +24,12 @@ SYSTEM = "system"
 
 @dataclass(frozen=True)
 class DecisionDraft:
-    """An entry before it is sealed onto the chain (see :class:`DecisionEntry` for the fields)."""
+    """An entry before it is sealed onto the chain (see :class:`DecisionEntry` for the fields).
+
+    Every entry of the log starts as a draft, so here ``reason`` and the texts in ``details``
+    are scrubbed of personal data (:func:`~crowdsafety.domain.privacy.scrub`: phone numbers,
+    e-mail addresses, licence plates, ...); ``who`` and ``role`` name the actor and are kept.
+    """
 
     at: datetime
     site_id: str
@@ -41,6 +47,8 @@ class DecisionDraft:
         for name in ("who", "role", "action", "reason"):
             if not getattr(self, name).strip():
                 raise ValueError(f"decision {name} must not be empty")
+        object.__setattr__(self, "reason", scrub(self.reason))
+        object.__setattr__(self, "details", _scrubbed(self.details))
         canonical_json(self._body(0))  # details must be plain JSON values
 
     def _body(self, seq: int) -> dict[str, Any]:
@@ -49,6 +57,19 @@ class DecisionDraft:
             "action": self.action, "reason": self.reason, "alert_id": self.alert_id,
             "measure_id": self.measure_id, "details": self.details,
         }
+
+
+def _scrubbed(value: Any) -> Any:
+    """``value`` with every string in it (not the keys) scrubbed; other values as they are."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrubbed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(item) for item in value)
+    return value
 
 
 def canonical_json(value: Any) -> str:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from crowdsafety.decide.playbook import RiskRules
 from crowdsafety.domain import Level, Zone
 from crowdsafety.domain.events import PlannedEventLike
+from crowdsafety.domain.privacy import scrub
 
 #: Hours before a planned event starts from which it counts as a factor.
 EVENT_LEAD_H = 2
@@ -24,11 +25,15 @@ EVENT_LEAD_H = 2
 
 @dataclass(frozen=True)
 class Incident:
-    """A reported incident in or next to ``zone_id`` (chatbot, control room, drone), at ``at``."""
+    """A reported incident in or next to ``zone_id`` (chatbot, control room, drone), at ``at``.
+    ``description`` is scrubbed of personal data on construction: it reaches alert reasons."""
 
     zone_id: str
     at: datetime
     description: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "description", scrub(self.description))
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """A message that could not be ingested, kept with the reason so a data engineer can fix its
-sender. Payloads are sensor messages (aggregated counts), cut to ``MAX_PAYLOAD_CHARS``."""
+sender. Payloads are sensor messages (aggregated counts), cut to ``MAX_PAYLOAD_CHARS``; as
+anyone who can publish may send anything, every text is scrubbed of personal data."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from crowdsafety.domain.privacy import scrub
 
 #: Longest payload text kept (characters); the rest is cut.
 MAX_PAYLOAD_CHARS = 4096
@@ -24,5 +27,6 @@ class DeadLetter:
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None or self.received_at.utcoffset() is None:
             raise ValueError(f"dead letter received_at must carry a time zone, got {self.received_at.isoformat()}")
-        if len(self.payload) > MAX_PAYLOAD_CHARS:
-            object.__setattr__(self, "payload", self.payload[:MAX_PAYLOAD_CHARS])
+        for name in ("where", "reason", "payload"):
+            text = getattr(self, name)[:MAX_PAYLOAD_CHARS]  # cut first: scrubbing time grows with length
+            object.__setattr__(self, name, scrub(text)[:MAX_PAYLOAD_CHARS])

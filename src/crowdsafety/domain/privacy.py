@@ -40,7 +40,7 @@ _MAX_PASSES = 5
 PHONE, EMAIL, PLATE, NAME, IBAN, IP, MAC, ID = (
     "[phone]", "[e-mail]", "[plate]", "[name]", "[iban]", "[ip]", "[mac]", "[id]")
 
-_LOCAL = r"[\w.!#$%&'*+/=?^`{|}~-]"  # what RFC 5322 allows in an address's local part
+_LOCAL = r"[\w.!#$%&'*+=?^`{|}~-]"  # RFC 5322's local part but "/" (topics and paths hold addresses)
 _EMAIL = re.compile(rf"(?<!{_LOCAL}){_LOCAL}+@[\w-]+(?:\.[\w-]+)+")
 _IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![\w-])")
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
@@ -164,6 +164,8 @@ def _phones_in_run(run: re.Match[str]) -> str:
             if text[end:end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
                 end += 1
             if _is_phone(text[start:end]):
+                if text[start] == "(" and text[end - 1] == ")" and text.count("(", start, end) == 1:
+                    start, end = start + 1, end - 1  # brackets around the whole number stay
                 out += [text[pos:start], PHONE]
                 pos, i = end, j + 1
                 break
