@@ -47,6 +47,9 @@ _SAME_KEY = (
     "AND o.interval_s = {r}.interval_s AND o.start BETWEEN %(lo)s AND %(hi)s"
 )
 
+#: Memory for one sort (a batch's, a read's) in this transaction, so it need not spill to disk.
+SORT_MEMORY = "256MB"
+
 #: The staging table, created once per pooled connection; emptied when each transaction ends.
 STAGING_DDL = """
     CREATE TEMPORARY TABLE _batch (
@@ -93,7 +96,7 @@ def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
     if n == 0:
         return AppendResult(inserted=0, duplicates=0, corrections=0)
     copy_in(conn, "_batch", batch.append_column("pos", pa.array(np.arange(n, dtype=np.int64))))
-    conn.execute("SET LOCAL work_mem = '256MB'")  # the batch's sort stays in memory
+    conn.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
     lock(conn, LOCK_OBSERVATIONS)
     row = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
     assert row is not None
@@ -150,6 +153,7 @@ def read(
             SELECT {_COLUMNS} FROM observations WHERE {where}
             ORDER BY sensor_id, start, metric, interval_s, received_at, seq
         """
+    conn.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
     return query_frame(conn, query, params, OBSERVATION_SCHEMA)
 
 
