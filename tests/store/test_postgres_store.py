@@ -3,6 +3,7 @@ DuckDB."""
 
 from __future__ import annotations
 
+import inspect
 import socket
 import time
 from collections.abc import Iterator
@@ -194,3 +195,12 @@ def test_frames_have_duckdb_dtypes_and_values(pg_schema: PgSchema, latest_only: 
     finally:
         duck.close()
         pg.close()
+
+
+def test_every_store_method_has_the_protocols_signature() -> None:
+    wanted = {n: inspect.signature(f) for n, f in vars(Store).items() if callable(f) and not n.startswith("_")}
+    for cls in (DuckDBStore, PostgresStore):
+        got = {n: inspect.signature(getattr(cls, n)) for n in wanted if hasattr(cls, n)}
+        assert set(got) == set(wanted), f"{cls.__name__} lacks {sorted(set(wanted) - set(got))}"
+        for name, signature in wanted.items():
+            assert list(got[name].parameters) == list(signature.parameters), f"{cls.__name__}.{name}"

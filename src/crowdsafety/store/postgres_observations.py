@@ -1,11 +1,11 @@
 """SQL of raw observations in the PostgreSQL store: bulk append with duplicates and corrections,
 reads, retention.
 
-An append is one transaction: the batch goes by COPY into the connection's temporary staging
-table (:data:`STAGING_DDL`), then the
-store's observation lock is taken (so appends from every process and thread run one at a
-time, and each sees everything stored before it), ``seq`` numbers are drawn for the batch, and
-one ``INSERT ... SELECT`` stores the rows that are not exact duplicates. The rules are the DuckDB
+An append is one transaction: the batch goes by binary COPY into the connection's temporary
+staging table (:data:`STAGING_DDL`); then the store's observation lock is taken (so appends from
+every process and thread run one at a time, and each sees everything stored before it),
+``seq`` numbers are drawn for the batch, and one ``INSERT ... SELECT`` stores the rows that are
+not exact duplicates. The rules are the DuckDB
 store's: a row is an exact duplicate when the same key and value is stored or came earlier in
 the batch; any other row is stored, as a correction when its key already had a value; a read
 with ``latest_only`` takes per key the highest ``received_at``, then the highest ``seq``.
