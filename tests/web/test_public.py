@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 
 from .harness import COLOUR, open_dashboard
 
-PUBLIC_ROUTES = {"/openapi.json", "/api/v1/public/site", "/api/v1/public/layers/zones", "/api/v1/public/advice"}
+PUBLIC_ROUTES = {"/openapi.json", "/api/v1/public/site", "/api/v1/public/layers", "/api/v1/public/layers/zones",
+                 "/api/v1/public/advice"}
 
 
 def test_public_page_shows_advice_and_no_counts(decided_server, page):

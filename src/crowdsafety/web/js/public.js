@@ -7,7 +7,7 @@ import { SiteMap } from "./map.js";
 
 const ADVICE_ROUTE = "/api/v1/public/advice";
 const SITE_ROUTE = "/api/v1/public/site";
-const LAYER_ROUTE = "/api/v1/public/layers";
+const LAYERS_ROUTE = "/api/v1/public/layers"; // their names; each at LAYERS_ROUTE/{name}
 const REFRESH_MS = 60e3;
 const page = { site: null, map: null, zones: [], advice: null };
 
@@ -58,8 +58,9 @@ async function start() {
   document.getElementById("site-name").textContent = page.site.name;
   document.title = `${page.site.name} · ${t("public_title")}`;
   page.map = new SiteMap(document.getElementById("map"), page.site, () => {}, { details: false });
-  const [zones, ...background] = await Promise.all(["zones", ...page.site.layers.filter((n) => n !== "zones")]
-    .map((name) => getJSON(`${LAYER_ROUTE}/${name}`).then((fc) => [name, fc])));
+  const names = has(LAYERS_ROUTE) ? await getJSON(LAYERS_ROUTE) : ["zones"]; // zone outlines only
+  const [zones, ...background] = await Promise.all(["zones", ...names.filter((n) => n !== "zones")]
+    .map((name) => getJSON(`${LAYERS_ROUTE}/${name}`).then((fc) => [name, fc])));
   for (const [name, fc] of background) page.map.addBackground(name, fc);
   page.zones = zones[1].features.map((f) => ({
     id: f.properties.id, name: f.properties.name, group: f.properties.group || f.properties.id,
