@@ -82,6 +82,12 @@ def test_bad_urls_say_what_form_is_expected(url: str, message: str) -> None:
         open_store(url)
 
 
+def test_bad_url_error_hides_passwords() -> None:
+    with pytest.raises(StoreError, match=r"u:\*\*\*@h/db\?password=\*\*\*&bogus=1") as caught:
+        open_store("postgresql://u:pw1@h/db?password=pw2&bogus=1")
+    assert "pw1" not in str(caught.value) and "pw2" not in str(caught.value)
+
+
 def test_unreachable_server_is_a_clear_error_without_the_password() -> None:
     url = f"postgresql://crowd:s3cret@127.0.0.1:{_closed_port()}/test?connect_timeout=2&schema=x"
     began = time.monotonic()

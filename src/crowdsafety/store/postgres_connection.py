@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import psycopg
 from psycopg import sql
@@ -48,19 +48,19 @@ def parse_url(url: str) -> Target:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES:
         raise StoreError(f"not a PostgreSQL store URL: {url!r}; expected {URL_FORM}")
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    base, query = _split(url)
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1 or (schemas and not schemas[0]):
         raise StoreError(f"PostgreSQL store URL {_redacted(url)!r}: give one non-empty schema=NAME")
-    conninfo = urlunsplit(parts._replace(query=urlencode([(k, v) for k, v in query if k != "schema"])))
+    conninfo = _join(base, [(k, v) for k, v in query if k != "schema"])
     try:
         params = conninfo_to_dict(conninfo)
     except psycopg.Error as exc:
         problem = " ".join(str(exc).split())
         raise StoreError(f"bad PostgreSQL store URL {_redacted(url)!r}: {problem}; expected {URL_FORM}") from exc
-    host = params.get("host") or "localhost"
-    port = params.get("port") or "5432"
-    where = f"{host}:{port}/{params.get('dbname') or '(default database)'}"
+    database = params.get("dbname") or "(default database)"
+    host = params.get("host")
+    where = f"{host}:{params.get('port') or 5432}/{database}" if host else f"local socket/{database}"
     schema = schemas[0] if schemas else None
     name = f"PostgreSQL store {where}" + (f" schema {schema}" if schema else "")
     return Target(conninfo=conninfo, schema=schema, name=name)
@@ -130,10 +130,20 @@ def _connect_kwargs(target: Target) -> dict[str, object]:
     return {} if "connect_timeout" in params else {"connect_timeout": CONNECT_TIMEOUT_S}
 
 
+def _split(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """``url`` before its query, and the query's parameters (decoded)."""
+    base, _, query = url.partition("?")
+    return base, parse_qsl(query, keep_blank_values=True)
+
+
+def _join(base: str, query: list[tuple[str, str]]) -> str:
+    return f"{base}?{urlencode(query, safe='*')}" if query else base
+
+
 def _redacted(url: str) -> str:
-    """``url`` without its password."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """``url`` with any password (in the user part or as a parameter) replaced by ``***``."""
+    base, query = _split(url)
+    password = urlsplit(base).password
+    if password is not None:
+        base = base.replace(f":{password}@", ":***@", 1)
+    return _join(base, [(k, "***" if k == "password" else v) for k, v in query])
