@@ -14,6 +14,7 @@ import typer
 from crowdsafety.cli.common import SiteArg, StoreOpt, errors, open_runtime
 from crowdsafety.ingest.mqtt_consumer import ConsumerStats, MqttConsumer, MqttIngestConfig, default_topic
 from crowdsafety.service import Runtime
+from crowdsafety.service.stream_audit import AuditedIngest
 
 #: Seconds between the progress lines of ``ingest-mqtt``.
 STATS_EVERY_S = 30.0
@@ -27,7 +28,8 @@ def start_consumer(runtime: Runtime, broker_url: str, *, topic: str | None = Non
     once; stop it with ``.stop()``). ValueError when the URL is wrong."""
     _log_to_stderr()
     config = MqttIngestConfig.for_site(runtime.site.id, broker_url, topic=topic, client_id=client_id)
-    return MqttConsumer(config, runtime.ingest, runtime.store.append_dead_letters).start()
+    audited = AuditedIngest(runtime, f"mqtt {config.client_id}")
+    return MqttConsumer(config, audited, runtime.store.append_dead_letters, on_stop=audited.flush).start()
 
 
 def start_consumer_or_exit(runtime: Runtime, broker_url: str, option: str = "--mqtt", **kwargs: str | None) -> MqttConsumer:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -120,9 +121,10 @@ class MqttConsumer:
     """Subscribes, batches, stores through ``ingest``, dead-letters through ``dead_letters``,
     then acknowledges. ``start()`` returns at once; paho reconnects by itself."""
 
-    def __init__(self, config: MqttIngestConfig, ingest: Ingest, dead_letters: DeadLetterSink):
+    def __init__(self, config: MqttIngestConfig, ingest: Ingest, dead_letters: DeadLetterSink,
+                 on_stop: Callable[[], None] | None = None):
         self.config = config
-        self._ingest, self._dead_letters = ingest, dead_letters
+        self._ingest, self._dead_letters, self._on_stop = ingest, dead_letters, on_stop
         self._cond = threading.Condition()
         self._pending: list[Received] = []
         self._pending_rows = 0
@@ -164,6 +166,8 @@ class MqttConsumer:
             self._writer.join(2)
         self._client.disconnect()
         self._client.loop_stop()
+        if self._on_stop is not None:
+            self._on_stop()
 
     def wait_subscribed(self, timeout_s: float) -> bool:
         """True once the broker confirmed the subscription on the current connection."""
