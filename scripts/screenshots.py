@@ -97,8 +97,9 @@ def shoot(url: str, key: str, out: Path) -> list[Path]:
         written.append(out / "forecast.png")
         page.screenshot(path=written[-1])
         page.click(".time-now")
-        for tab in ("alerts", "week"):
+        for tab, drawn in (("alerts", "#panel-alerts .alert-list"), ("week", "#panel-week table")):
             page.click(f'[data-tab="{tab}"]')
+            page.wait_for_selector(drawn, timeout=30_000)
             page.wait_for_timeout(500)
             written.append(out / f"{tab}.png")
             page.screenshot(path=written[-1])
