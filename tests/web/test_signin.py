@@ -58,6 +58,7 @@ def test_a_wrong_key_is_refused_and_a_good_one_opens_the_map(mini_server, operat
     assert page.evaluate(STORED) == operator_key
     assert page.evaluate("Object.values(localStorage).some((v) => v.includes('csm_'))") is False
     assert page.context.cookies() == []
+    assert page.url == mini_server.url + "/?lang=en"  # the form never put the key into the address
     assert unauthorised_noise(page) == []
 
 
