@@ -60,7 +60,8 @@ def query_frame(
         read_options=pa_csv.ReadOptions(column_names=schema.names),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
-            column_types=schema, null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False
+            column_types=schema, null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            true_values=["t"], false_values=["f"],
         ),
     )
     return table.to_pandas()

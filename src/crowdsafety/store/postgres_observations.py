@@ -1,14 +1,18 @@
 """SQL of raw observations in the PostgreSQL store: bulk append with duplicates and corrections,
 reads, retention.
 
-An append is one transaction: the batch goes by binary COPY into the connection's temporary
-staging table (:data:`STAGING_DDL`); then the store's observation lock is taken (so appends from
+The rules are the DuckDB store's: a row is an exact duplicate when the same key and value is
+stored or came earlier in the batch; any other row is stored, as a correction when its key
+already had a value; a read with ``latest_only`` takes per key the highest ``received_at``, then
+the highest ``seq``.
+
+An append is one transaction. The client drops the batch's own exact duplicates (keeping the
+first by position, as DuckDB does) and flags each key's first row, work that would otherwise
+cost the shared server a sort; the rest goes by binary COPY into the connection's temporary
+staging table (:data:`STAGING_DDL`). Then the store's observation lock is taken (appends from
 every process and thread run one at a time, and each sees everything stored before it),
-``seq`` numbers are drawn for the batch, and one ``INSERT ... SELECT`` stores the rows that are
-not exact duplicates. The rules are the DuckDB
-store's: a row is an exact duplicate when the same key and value is stored or came earlier in
-the batch; any other row is stored, as a correction when its key already had a value; a read
-with ``latest_only`` takes per key the highest ``received_at``, then the highest ``seq``.
+``seq`` numbers are drawn (position in the batch, so arrival order holds), and one
+``INSERT ... SELECT`` stores the rows whose key and value are not stored yet.
 """
 
 from __future__ import annotations
@@ -40,14 +44,13 @@ OBSERVATION_SCHEMA = pa.schema(
     ]
 )
 
-_INDEX_ORDER = "start, sensor_id, metric, interval_s"  # the key, in the unique index's order
 _COLUMNS = "sensor_id, start, interval_s, metric, value, quality, received_at"
 _SAME_KEY = (
     "o.start = {r}.start AND o.sensor_id = {r}.sensor_id AND o.metric = {r}.metric "
     "AND o.interval_s = {r}.interval_s AND o.start BETWEEN %(lo)s AND %(hi)s"
 )
 
-#: Memory for one sort (a batch's, a read's) in this transaction, so it need not spill to disk.
+#: Memory for one sort or hash (a read's, an append's) in the transaction, so it need not spill.
 SORT_MEMORY = "256MB"
 
 #: The staging table, created once per pooled connection; emptied when each transaction ends.
@@ -60,23 +63,18 @@ STAGING_DDL = """
         value double precision NOT NULL,
         quality text NOT NULL,
         received_at timestamptz NOT NULL,
-        pos bigint NOT NULL
+        pos bigint NOT NULL,
+        first_of_key boolean NOT NULL
     ) ON COMMIT DELETE ROWS
 """
 
 # All parts see the table as it was before the INSERT (one snapshot), so "stored" means stored
-# before this batch. One sort, in the unique index's order, serves the within-batch duplicates
-# (the first row per key and value, by batch position), the flag of each key's first row and
-# the insert. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner read just that
-# slice of the index when the batch is recent. A key is new when no row of it is stored; then
-# every batch row of it is fresh, so counting fresh first-of-key rows counts the new keys.
+# before this batch. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner read just
+# that slice of the index when the batch is recent. A key is new when no row of it is stored;
+# then every batch row of it is fresh, so counting fresh first-of-key rows counts the new keys.
 _INSERT_NEW = f"""
-    WITH batch AS (
-        SELECT DISTINCT ON ({_INDEX_ORDER}, value) {_COLUMNS}, pos,
-               row_number() OVER (PARTITION BY {_INDEX_ORDER} ORDER BY value, pos) = 1 AS first_of_key
-        FROM _batch ORDER BY {_INDEX_ORDER}, value, pos
-    ), fresh AS (
-        SELECT * FROM batch b
+    WITH fresh AS (
+        SELECT * FROM _batch b
         WHERE NOT EXISTS (
             SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="b")} AND o.value = b.value)
     ), stored AS (
@@ -87,6 +85,7 @@ _INSERT_NEW = f"""
         (SELECT count(*) FROM fresh f
          WHERE f.first_of_key AND NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")}))
 """
+_KEY_COLUMNS = ["sensor_id", "start", "interval_s", "metric"]
 
 
 def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
@@ -95,7 +94,12 @@ def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
     n = batch.num_rows
     if n == 0:
         return AppendResult(inserted=0, duplicates=0, corrections=0)
-    copy_in(conn, "_batch", batch.append_column("pos", pa.array(np.arange(n, dtype=np.int64))))
+    keys = frame[_KEY_COLUMNS]
+    first_of_key = ~keys.duplicated().to_numpy()
+    distinct = ~frame[[*_KEY_COLUMNS, "value"]].duplicated().to_numpy()
+    staged = batch.append_column("pos", pa.array(np.arange(n, dtype=np.int64)))
+    staged = staged.append_column("first_of_key", pa.array(first_of_key)).filter(pa.array(distinct))
+    copy_in(conn, "_batch", staged)
     conn.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
     lock(conn, LOCK_OBSERVATIONS)
     row = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
