@@ -29,10 +29,13 @@ from crowdsafety.api.routers import (
     site,
     zones,
 )
+from crowdsafety.api.method_not_allowed import AllowedMethods
 from crowdsafety.api.ratelimit import RowLimiter
+from crowdsafety.domain.privacy import PRIVACY_K
 from crowdsafety.service import Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
+from crowdsafety.service.retention import DailyRetention
 
 log = logging.getLogger(__name__)
 
@@ -44,18 +47,23 @@ def create_app(
     decider: Decider | None = None,
     forecaster: Forecaster | None = None,
     row_limiter: RowLimiter | None = None,
+    privacy_k: int = PRIVACY_K,
+    retention_days: int | None = None,
 ) -> FastAPI:
     """Build the app for ``runtime``; with ``refresh_every_s`` background threads keep the
     picture, the alerts and (given a ``forecaster``) the forecasts up to date without blocking
-    requests. ``row_limiter``: each key's ingest rate (default :class:`RowLimiter`'s)."""
+    requests. ``row_limiter``: each key's ingest rate (default :class:`RowLimiter`'s);
+    ``privacy_k``: the smallest count public outputs show; ``retention_days``: raw observations
+    older than this are deleted daily by the refresh loop (None: kept)."""
     decider = decider or build_decider(runtime)
+    retention = DailyRetention(runtime, retention_days)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         thread = None
         if refresh_every_s:
-            thread = threading.Thread(target=_refresh_loop, args=(runtime, decider, refresh_every_s, stop),
+            thread = threading.Thread(target=_refresh_loop, args=(runtime, decider, retention, refresh_every_s, stop),
                                       name="picture-refresh", daemon=True)
             thread.start()
             if forecaster is not None:
@@ -73,10 +81,12 @@ def create_app(
     app.state.runtime = runtime
     app.state.decider = decider
     app.state.row_limiter = row_limiter or RowLimiter()
+    app.state.privacy_k = privacy_k
     for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
                    forecasts, live, keys):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
+    app.add_middleware(AllowedMethods)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -96,10 +106,12 @@ def create_app(
     return app
 
 
-def _refresh_loop(runtime: Runtime, decider: Decider, every_s: float, stop: threading.Event) -> None:
+def _refresh_loop(runtime: Runtime, decider: Decider, retention: DailyRetention, every_s: float,
+                  stop: threading.Event) -> None:
     while not stop.wait(every_s):
         try:
             runtime.refresh()
             decider.evaluate()
+            retention.run_if_due()
         except Exception:  # keep the service alive; the next round tries again
             log.exception("picture refresh failed")

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from crowdsafety.domain import SensorHealth, Site, ZoneState
 
 
 class _Out(BaseModel):
     model_config = ConfigDict(strict=True)
+
+
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(?P<offset>[Zz]|[+-]\d{2}:?\d{2})?")
+
+
+def _iso_time_text(value: Any) -> Any:
+    """Refuse what lax parsing would take as a time (``0.5``: seconds since 1970; a naive time)."""
+    match = _ISO_TIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("expected an ISO 8601 date and time, e.g. 2026-08-14T21:00:00+02:00")
+    if match["offset"] is None:
+        raise ValueError("timestamp needs a time zone (add Z or +01:00)")
+    return value
+
+
+#: A query parameter's time: ISO 8601 text with a UTC offset, nothing else.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time_text)]
 
 
 class ObservationIn(BaseModel):
@@ -51,6 +69,17 @@ class Problem(_Out):
 
     detail: str
     rejected: list[RejectedRow] | None = None
+
+
+#: OpenAPI answers of routes with parameters or a body: the app's validation handler answers a
+#: :class:`Problem` (one ``detail`` text naming each wrong field), not FastAPI's error list.
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Problem, "description": "a parameter or the body is malformed; detail names what and where"}}
+#: Routes taking a JSON body: a body that cannot be read as JSON at all (e.g. not UTF-8).
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "the body cannot be read as JSON"}, **INVALID}
+#: Routes under ``/zones/{zone_id}``.
+UNKNOWN_ZONE: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such zone"}}
 
 
 class ZoneStateOut(_Out):

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from crowdsafety.api.decide_deps import DeciderDep
 from crowdsafety.api.decide_schemas import ActionIn, AlertOut
-from crowdsafety.api.schemas import Problem
+from crowdsafety.api.schemas import BODY_ERRORS, INVALID, Problem
 from crowdsafety.decide import (
     Action,
     ActionConflict,
@@ -28,11 +28,10 @@ PARTNER_ACTIONS = (Action.MEASURE_STARTED, Action.MEASURE_DONE)
 
 AlertId = Path(description="alert id, e.g. observed.pier.20260814T1905Z", max_length=200)
 ERRORS: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such alert"},
-          409: {"model": Problem, "description": "the action does not fit the alert's state"},
-          422: {"model": Problem, "description": "the request is malformed"}}
+          409: {"model": Problem, "description": "the action does not fit the alert's state"}, **BODY_ERRORS}
 
 
-@router.get("/alerts", operation_id="list_alerts", response_model=list[AlertOut])
+@router.get("/alerts", operation_id="list_alerts", response_model=list[AlertOut], responses=INVALID)
 def list_alerts(decider: DeciderDep, key: Reader,
                 include_closed: bool = Query(False, description="also closed alerts")) -> list[AlertOut]:
     """Alerts not closed (or all): active first, then by level, newest first; each with its
@@ -42,7 +41,7 @@ def list_alerts(decider: DeciderDep, key: Reader,
 
 
 @router.get("/alerts/{alert_id}", operation_id="get_alert", response_model=AlertOut,
-            responses={404: ERRORS[404]})
+            responses={404: ERRORS[404], **INVALID})
 def get_alert(decider: DeciderDep, key: Reader, alert_id: str = AlertId) -> AlertOut:
     """One alert with its measures (a partner key: its own party's)."""
     try:

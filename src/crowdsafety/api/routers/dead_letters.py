@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from crowdsafety.api.auth import AUTH_RESPONSES, CONTROL_ROOM, allow
 from crowdsafety.api.deps import RuntimeDep
+from crowdsafety.api.schemas import INVALID
 
 router = APIRouter(prefix="/api/v1", tags=["observations"], dependencies=[allow(*CONTROL_ROOM)],
                    responses=AUTH_RESPONSES)
@@ -22,7 +23,8 @@ class DeadLetterOut(BaseModel):
     payload: str
 
 
-@router.get("/dead-letters", operation_id="list_dead_letters", response_model=list[DeadLetterOut])
+@router.get("/dead-letters", operation_id="list_dead_letters", response_model=list[DeadLetterOut],
+            responses=INVALID)
 def list_dead_letters(runtime: RuntimeDep,
                       limit: int = Query(100, ge=1, le=1000, description="how many, newest first")
                       ) -> list[DeadLetterOut]:

@@ -8,12 +8,13 @@ from crowdsafety.api.auth import AUTH_RESPONSES, CONTROL_ROOM, allow
 
 from crowdsafety.api.decide_deps import DeciderDep
 from crowdsafety.api.decide_schemas import DecisionOut, VerificationOut
+from crowdsafety.api.schemas import INVALID
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"],
                    dependencies=[allow(*CONTROL_ROOM)], responses=AUTH_RESPONSES)
 
 
-@router.get("/decisions", operation_id="list_decisions", response_model=list[DecisionOut])
+@router.get("/decisions", operation_id="list_decisions", response_model=list[DecisionOut], responses=INVALID)
 def list_decisions(
     decider: DeciderDep,
     alert_id: str | None = Query(None, max_length=200, description="only the entries of this alert"),

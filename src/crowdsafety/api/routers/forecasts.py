@@ -11,6 +11,7 @@ from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from pydantic import BaseModel, ConfigDict, Field
 
 from crowdsafety.api.deps import RuntimeDep
+from crowdsafety.api.schemas import INVALID, UNKNOWN_ZONE, IsoTime
 from crowdsafety.service.forecasting import ForecastState, forecast_states
 
 router = APIRouter(prefix="/api/v1", tags=["forecasts"],
@@ -54,25 +55,20 @@ class ZoneForecastOut(BaseModel):
                    probabilities=LevelChances(**chances))
 
 
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise HTTPException(422, f"query parameter {name!r}: timestamp needs a time zone (add Z or +01:00)")
-    return value
-
-
-@router.get("/zones/{zone_id}/forecast", operation_id="get_zone_forecast", response_model=list[ZoneForecastOut])
+@router.get("/zones/{zone_id}/forecast", operation_id="get_zone_forecast", response_model=list[ZoneForecastOut],
+            responses={**INVALID, **UNKNOWN_ZONE})
 def get_zone_forecast(
     zone_id: str,
     runtime: RuntimeDep,
-    start: Annotated[datetime | None, Query(description="from the hour containing it (default: the service clock's hour)")] = None,
-    end: Annotated[datetime | None, Query(description="until, exclusive (default: 24 h after start)")] = None,
+    start: Annotated[IsoTime | None, Query(description="from the hour containing it (default: the service clock's hour)")] = None,
+    end: Annotated[IsoTime | None, Query(description="until, exclusive (default: 24 h after start)")] = None,
 ) -> list[ZoneForecastOut]:
     """The zone's latest issued forecast for every hour overlapping [start, end), at most 8 days;
     empty when nothing has been issued for those hours yet."""
     if zone_id not in {z.id for z in runtime.site.zones}:
         raise HTTPException(404, f"unknown zone {zone_id[:80]!r}")
-    start = (_aware("start", start) or runtime.clock.now()).replace(minute=0, second=0, microsecond=0)
-    end = _aware("end", end) or start + timedelta(hours=24)
+    start = (start or runtime.clock.now()).replace(minute=0, second=0, microsecond=0)
+    end = end or start + timedelta(hours=24)
     if start >= end:
         raise HTTPException(422, "start must be before end")
     if end - start > MAX_RANGE:

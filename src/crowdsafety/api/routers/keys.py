@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crowdsafety.api.auth import AUTH_RESPONSES, CallerDep, allow
 from crowdsafety.api.deps import RuntimeDep
-from crowdsafety.api.schemas import Problem
+from crowdsafety.api.schemas import BODY_ERRORS, INVALID, Problem
 from crowdsafety.domain.access import ApiKey, Role
 from crowdsafety.service.keys import KeyRefused, actor, create_key, revoke_key
 
@@ -63,7 +63,7 @@ def list_keys(runtime: RuntimeDep, _: Admin) -> list[KeyOut]:
 
 
 @router.post("/keys", operation_id="create_key", response_model=NewKeyOut, status_code=201,
-             responses={422: {"model": Problem}})
+             responses=BODY_ERRORS)
 async def post_key(body: NewKeyIn, runtime: RuntimeDep, admin: Admin) -> NewKeyOut:
     """A new key; the answer holds the whole key, which is not stored and cannot be shown again."""
     try:
@@ -76,7 +76,7 @@ async def post_key(body: NewKeyIn, runtime: RuntimeDep, admin: Admin) -> NewKeyO
 
 
 @router.post("/keys/{key_id}/revoke", operation_id="revoke_key", response_model=KeyOut,
-             responses={404: {"model": Problem}, 409: {"model": Problem}})
+             responses={404: {"model": Problem}, 409: {"model": Problem}, **INVALID})
 async def post_revoke(runtime: RuntimeDep, admin: Admin, key_id: str = KeyId) -> KeyOut:
     """Revoke a key from now on."""
     if runtime.store.api_key(key_id) is None:

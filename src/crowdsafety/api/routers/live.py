@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 from crowdsafety.api.deps import RuntimeDep
+from crowdsafety.api.schemas import INVALID
 from crowdsafety.service import Runtime
 
 router = APIRouter(tags=["dashboard"])
@@ -132,7 +133,8 @@ def get_site_layers(runtime: RuntimeDep) -> list[str]:
 
 
 @router.get("/api/v1/site/layers/{name}", operation_id="get_site_layer", dependencies=[allow(*READERS)],
-            responses={**AUTH_RESPONSES, 200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"}})
+            responses={**AUTH_RESPONSES, 200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"},
+                       **INVALID})
 def get_site_layer(name: str, runtime: RuntimeDep) -> Response:
     """One layer as a GeoJSON FeatureCollection in WGS84 (``zones``: id, name, group and outline
     only, no state)."""

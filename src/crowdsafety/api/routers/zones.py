@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Query
 
 from crowdsafety.api.auth import AUTH_RESPONSES, READERS, allow
 
 from crowdsafety.api.deps import RuntimeDep
-from crowdsafety.api.schemas import ZoneFeatureCollection, ZoneStateOut
+from crowdsafety.api.schemas import INVALID, UNKNOWN_ZONE, IsoTime, ZoneFeatureCollection, ZoneStateOut
 from crowdsafety.service.forecasting import forecast_states_at
 
 router = APIRouter(prefix="/api/v1", tags=["zones"],
@@ -18,17 +18,10 @@ router = APIRouter(prefix="/api/v1", tags=["zones"],
 MAX_RANGE = timedelta(days=31)
 
 
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise HTTPException(422, f"query parameter {name!r}: timestamp needs a time zone (add Z or +01:00)")
-    return value
-
-
-@router.get("/zones", operation_id="get_zones", response_model=ZoneFeatureCollection)
-def get_zones(runtime: RuntimeDep, at: datetime | None = Query(None, description="state at this time (default: latest)")) -> ZoneFeatureCollection:
+@router.get("/zones", operation_id="get_zones", response_model=ZoneFeatureCollection, responses=INVALID)
+def get_zones(runtime: RuntimeDep, at: IsoTime | None = Query(None, description="state at this time (default: latest)")) -> ZoneFeatureCollection:
     """Every zone as a GeoJSON feature; properties hold the latest state at or before ``at`` and,
     when ``at`` lies ahead of the service clock, the forecast for that hour (``forecast``)."""
-    at = _aware("at", at)
     states = runtime.latest_states(at)
     ahead = forecast_states_at(runtime, at) if at is not None and at > runtime.clock.now() else {}
     features = []
@@ -48,18 +41,19 @@ def get_zones(runtime: RuntimeDep, at: datetime | None = Query(None, description
     return ZoneFeatureCollection(features=features)
 
 
-@router.get("/zones/{zone_id}/states", operation_id="get_zone_states", response_model=list[ZoneStateOut])
+@router.get("/zones/{zone_id}/states", operation_id="get_zone_states", response_model=list[ZoneStateOut],
+            responses={**INVALID, **UNKNOWN_ZONE})
 def get_zone_states(
     zone_id: str,
     runtime: RuntimeDep,
-    start: datetime | None = Query(None, description="from (default: 24 h before end)"),
-    end: datetime | None = Query(None, description="until, exclusive (default: the service clock)"),
+    start: IsoTime | None = Query(None, description="from (default: 24 h before end)"),
+    end: IsoTime | None = Query(None, description="until, exclusive (default: the service clock)"),
 ) -> list[ZoneStateOut]:
     """The zone's computed states in [start, end), at most 31 days."""
     if zone_id not in {z.id for z in runtime.site.zones}:
         raise HTTPException(404, f"unknown zone {zone_id[:80]!r}")
-    end = _aware("end", end) or runtime.clock.now()
-    start = _aware("start", start) or end - timedelta(hours=24)
+    end = end or runtime.clock.now()
+    start = start or end - timedelta(hours=24)
     if start >= end:
         raise HTTPException(422, "start must be before end")
     if end - start > MAX_RANGE:
