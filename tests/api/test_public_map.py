@@ -9,6 +9,7 @@ def test_public_site_and_layers_without_a_key(runtime):
     with TestClient(create_app(runtime)) as anonymous:
         site = anonymous.get("/api/v1/public/site").json()
         assert site["id"] == runtime.site.id and len(site["bbox"]) == 4
+        assert anonymous.get("/api/v1/public/layers").json()[0] == "zones"
         zones = anonymous.get("/api/v1/public/layers/zones")
         assert zones.status_code == 200 and zones.headers["content-type"].startswith("application/geo+json")
         props = [f["properties"] for f in zones.json()["features"]]

@@ -16,7 +16,7 @@ import pandas as pd
 import typer
 
 from crowdsafety.cli.progress import progress_bar
-from crowdsafety.cli.settings import resolve_site_dir
+from crowdsafety.cli.settings import Settings, resolve_site_dir
 from crowdsafety.domain import Site
 from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
@@ -147,7 +147,9 @@ def register(app: typer.Typer) -> None:
                                   name="replay", daemon=True)
         feeder.start()
         try:
-            uvicorn.run(create_app(runtime, decider=decider), host=host, port=port, log_level="warning")
+            settings = Settings.build(runtime.site, store_url=f"duckdb:///{path.resolve()}")
+            app = create_app(runtime, decider=decider, privacy_k=settings.privacy_k)
+            uvicorn.run(app, host=host, port=port, log_level="warning")
         finally:
             stop.set()
             feeder.join(timeout=5)

@@ -152,7 +152,8 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
         console.print(f"[yellow]No admin or operator key yet[/yellow]: stop, then run `crowdsafety keys create "
                       f"{site_dir} --role operator --name ...` on this store (the public page needs none).")
     app = create_app(runtime, refresh_every_s=settings.refresh_s if refresh else None,
-                     forecaster=forecaster if refresh else None)
+                     forecaster=forecaster if refresh else None, privacy_k=settings.privacy_k,
+                     retention_days=settings.retention_days if refresh else None)
     consumer = _mqtt.start_consumer_or_exit(runtime, mqtt) if mqtt else None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")
@@ -179,6 +180,7 @@ from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo com
 from crowdsafety.cli import feeds as _feeds  # noqa: E402  (crowdsafety feed parking|weather|events)
 from crowdsafety.cli import keys as _keys  # noqa: E402  (registers keys create|list|revoke)
 from crowdsafety.cli import mqtt as _mqtt  # noqa: E402  (registers ingest-mqtt)
+from crowdsafety.cli import retention as _retention  # noqa: E402  (registers the retention command)
 from crowdsafety.cli import sensorthings as _sensorthings  # noqa: E402  (feed sensorthings-datastreams, ...)
 from crowdsafety.cli import transit as _transit  # noqa: E402  (feed gtfs-stops, feed transit-counts)
 
@@ -187,6 +189,7 @@ _decide.register(app)
 _backtest.register(app)
 _mqtt.register(app)
 _keys.register(app)
+_retention.register(app)
 _transit.register(_feeds.app)
 _sensorthings.register(_feeds.app)
 app.add_typer(_feeds.app, name="feed")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from crowdsafety.api.deps import RuntimeDep
-from crowdsafety.api.routers.live import layer_response
+from crowdsafety.api.routers.live import get_site_layers, layer_response
 from crowdsafety.api.routers.site import site_summary
 from crowdsafety.api.schemas import SiteOut
 
@@ -19,6 +19,12 @@ router = APIRouter(prefix="/api/v1/public", tags=["public"])
 def get_public_site(runtime: RuntimeDep) -> SiteOut:
     """The site: name, time zone, interval, bounding box, map tiles and the service clock."""
     return site_summary(runtime)
+
+
+@router.get("/layers", operation_id="get_public_layers", response_model=list[str])
+def get_public_layers(runtime: RuntimeDep) -> list[str]:
+    """Names of the site's map layers, each at /api/v1/public/layers/{name}."""
+    return get_site_layers(runtime)
 
 
 @router.get("/layers/{name}", operation_id="get_public_layer",
