@@ -45,9 +45,8 @@ class Target:
 
 def parse_url(url: str) -> Target:
     """Split a store URL into libpq's part and the ``schema`` parameter; StoreError if malformed."""
-    parts = urlsplit(url)
-    if parts.scheme not in SCHEMES:
-        raise StoreError(f"not a PostgreSQL store URL: {url!r}; expected {URL_FORM}")
+    if urlsplit(url).scheme not in SCHEMES:
+        raise StoreError(f"not a PostgreSQL store URL: {_redacted(url)!r}; expected {URL_FORM}")
     base, query = _split(url)
     schemas = [value for key, value in query if key == "schema"]
     if len(schemas) > 1 or (schemas and not schemas[0]):
