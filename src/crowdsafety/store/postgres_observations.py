@@ -68,10 +68,15 @@ STAGING_DDL = """
     ) ON COMMIT DELETE ROWS
 """
 
-# All parts see the table as it was before the INSERT (one snapshot), so "stored" means stored
-# before this batch. ``BETWEEN lo AND hi`` (the batch's start range) lets the planner read just
-# that slice of the index when the batch is recent. A key is new when no row of it is stored;
-# then every batch row of it is fresh, so counting fresh first-of-key rows counts the new keys.
+# Under the observation lock nothing is stored between the statements of an append. When no
+# row is stored in the batch's start range (new data arriving in time order: the usual case),
+# every staged row is new and the first rows of keys count the new keys: a plain INSERT.
+# Otherwise one statement judges and inserts; all its parts see the table as it was before the
+# INSERT (one snapshot). ``BETWEEN lo AND hi`` lets the planner read just that slice of the
+# index. A key is new when no row of it is stored; then every batch row of it is fresh, so
+# counting fresh first rows of keys counts the new keys.
+_ANY_STORED = "SELECT EXISTS (SELECT 1 FROM observations WHERE start BETWEEN %(lo)s AND %(hi)s)"
+_INSERT_ALL = f"INSERT INTO observations (seq, {_COLUMNS}) SELECT %(base)s + pos, {_COLUMNS} FROM _batch"
 _INSERT_NEW = f"""
     WITH fresh AS (
         SELECT * FROM _batch b
@@ -102,14 +107,24 @@ def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
     copy_in(conn, "_batch", staged)
     conn.execute(f"SET LOCAL work_mem = '{SORT_MEMORY}'")
     lock(conn, LOCK_OBSERVATIONS)
-    row = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
-    assert row is not None
-    base = int(row[0]) - n + 1
+    last = conn.execute("SELECT setval('observation_seq', nextval('observation_seq') + %s - 1)", [n]).fetchone()
+    base = int(_first(last)) - n + 1
     span = pc.min_max(batch.column("start"))
-    counts = conn.execute(_INSERT_NEW, {"base": base, "lo": span["min"].as_py(), "hi": span["max"].as_py()}).fetchone()
-    assert counts is not None
-    new_rows, new_keys = int(counts[0]), int(counts[1])
+    params = {"base": base, "lo": span["min"].as_py(), "hi": span["max"].as_py()}
+    if not _first(conn.execute(_ANY_STORED, params).fetchone()):
+        new_rows = conn.execute(_INSERT_ALL, params).rowcount
+        new_keys = int(first_of_key.sum())
+    else:
+        counts = conn.execute(_INSERT_NEW, params).fetchone()
+        new_rows, new_keys = int(_first(counts)), int(counts[1])  # type: ignore[index]
     return AppendResult(inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys)
+
+
+def _first(row: tuple[Any, ...] | None) -> Any:
+    """The first value of a row that a statement always returns."""
+    if row is None:
+        raise StoreError("PostgreSQL returned no row where one was due")
+    return row[0]
 
 
 def checked(frame: pd.DataFrame) -> pa.Table:
