@@ -55,11 +55,12 @@ def validate_rows(site: Site, rows: Iterable[Any], *, now: datetime | None = Non
     now = now or datetime.now(timezone.utc)
     latest_allowed = now + timedelta(seconds=site.max_future_s)
     metrics = _metrics_by_sensor(site)
+    starts: dict[str, int] = {}  # start text -> µs since the epoch: a batch repeats few interval starts
     valid: list[tuple[Any, ...]] = []
     rejected: list[Rejection] = []
     for i, row in enumerate(rows):
         try:
-            valid.append(_check_row(site, metrics, row, latest_allowed))
+            valid.append(_check_row(site, metrics, row, _epoch_us(latest_allowed), starts))
         except _Reject as exc:
             rejected.append(Rejection(i, exc.reason, exc.field))
     sensor_id, start_us, interval_s, metric, value, quality = zip(*valid) if valid else ([],) * 6
@@ -85,7 +86,7 @@ def _metrics_by_sensor(site: Site) -> dict[str, tuple[str, dict[str, bool]]]:
 
 
 def _check_row(
-    site: Site, metrics: dict[str, tuple[str, dict[str, bool]]], row: Any, latest_allowed: datetime
+    site: Site, metrics: dict[str, tuple[str, dict[str, bool]]], row: Any, latest_us: int, starts: dict[str, int]
 ) -> tuple[Any, ...]:
     """(sensor_id, start in µs since the epoch, interval_s, metric, value, quality) of a valid row."""
     if not isinstance(row, dict):
@@ -98,12 +99,17 @@ def _check_row(
     if sensor_id not in metrics:
         raise _Reject(f"unknown sensor {sensor_id[:80]!r} for site {site.id!r}", "sensor_id")
     kind, allowed = metrics[sensor_id]
-    start = _timestamp(row.get("start"))
+    raw_start = row.get("start")
+    start_us = starts.get(raw_start) if isinstance(raw_start, str) else None
+    if start_us is None:
+        start_us = _epoch_us(_timestamp(raw_start))
+        starts[raw_start] = start_us
     interval_s = row.get("interval_s", site.interval_s)
     if not _is_int(interval_s) or not 0 < interval_s <= MAX_INTERVAL_S:
         raise _Reject(f"must be a whole number of seconds 1-{MAX_INTERVAL_S}, got {_show(interval_s)}", "interval_s")
-    if start > latest_allowed:
-        raise _Reject(f"{start.isoformat()} is in the future (more than {site.max_future_s} s ahead)", "start")
+    if start_us > latest_us:
+        raise _Reject(f"{_timestamp(raw_start).isoformat()} is in the future (more than {site.max_future_s} s ahead)",
+                      "start")
     metric = row.get("metric")
     if not isinstance(metric, str) or metric not in allowed:
         raise _Reject(f"metric {_show(metric)} does not fit a {kind} sensor (expected {', '.join(allowed)})", "metric")
@@ -111,7 +117,7 @@ def _check_row(
     quality = row.get("quality", "ok")
     if quality not in _QUALITIES:
         raise _Reject(f"must be one of {', '.join(sorted(_QUALITIES))}, got {_show(quality)}", "quality")
-    return sensor_id, _epoch_us(start), interval_s, metric, value, quality
+    return sensor_id, start_us, interval_s, metric, value, quality
 
 
 def _timestamp(raw: Any) -> datetime:
