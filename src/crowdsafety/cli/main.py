@@ -147,7 +147,8 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     runtime, settings = open_runtime(site_dir, store)
     weather = FetchedWeatherForecast(weather_forecast) if weather_forecast else None
     forecaster = Forecaster(runtime, events=load_events(runtime.site), weather_forecast=weather)
-    console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {settings.store_url})")
+    shown = getattr(runtime.store, "name", None) or settings.store_url  # PostgreSQL: no password
+    console.print(f"Serving {runtime.site.name} at http://{host}:{port} (store {shown})")
     if not any(k.active and k.role in (Role.ADMIN, Role.OPERATOR) for k in runtime.store.api_keys()):
         console.print(f"[yellow]No admin or operator key yet[/yellow]: stop, then run `crowdsafety keys create "
                       f"{site_dir} --role operator --name ...` on this store (the public page needs none).")
