@@ -13,6 +13,8 @@ const LOG_ROUTE = "/api/v1/decisions";
 const LOG_SHOWN = 40;
 const PAGE = 500;
 const WHO_KEY = "crowdsafety.operator";
+/** Audit entries of routine data flow: kept in the log, not shown among the decisions. */
+const ROUTINE = new Set(["observations.ingested", "retention.applied"]);
 
 /** The decision log as read so far (entries come in seq order; only the last LOG_SHOWN kept). */
 const log = { lastSeq: 0, entries: [], reading: null };
@@ -48,7 +50,7 @@ async function readNew() {
     const page = await getJSON(LOG_ROUTE, { after_seq: log.lastSeq, limit: PAGE });
     if (page.length) {
       log.lastSeq = page[page.length - 1].seq;
-      log.entries = log.entries.concat(page).slice(-LOG_SHOWN);
+      log.entries = log.entries.concat(page.filter((e) => !ROUTINE.has(e.action))).slice(-LOG_SHOWN);
     }
     if (page.length < PAGE) return;
   }
