@@ -22,6 +22,7 @@ from crowdsafety.domain.access import Role
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
+from crowdsafety.service.config_audit import record_config
 from crowdsafety.service.keys import create_key
 from crowdsafety.sites import load_site
 from crowdsafety.store import open_store
@@ -133,6 +134,7 @@ def register(app: typer.Typer) -> None:
         runtime, data, future = prepare(site, f"duckdb:///{path.resolve()}", seed)
         console.print(f"[bold]{runtime.site.name}[/bold]: {data.story}")
         console.print(f"Replaying one {runtime.site.interval_s // 60}-minute interval every {tick:g} s.")
+        record_config(runtime, actor="demo")
         _, operator = create_key(runtime, name="demo control room", role=Role.OPERATOR, actor="demo",
                                  actor_role="admin")
         console.print(f"Operator key (shown once): {operator}")

@@ -140,11 +140,14 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     import uvicorn
 
     from crowdsafety.api import create_app
+    from crowdsafety.cli.keys import cli_actor
+    from crowdsafety.service.config_audit import record_config
     from crowdsafety.service.forecasting import Forecaster
     from crowdsafety.service.weather_feed import FetchedWeatherForecast
     from crowdsafety.sources.scheveningen_simulator import load_events
 
     runtime, settings = open_runtime(site_dir, store)
+    record_config(runtime, actor=cli_actor())
     weather = FetchedWeatherForecast(weather_forecast) if weather_forecast else None
     forecaster = Forecaster(runtime, events=load_events(runtime.site), weather_forecast=weather)
     shown = getattr(runtime.store, "name", None) or settings.store_url  # PostgreSQL: no password
