@@ -52,7 +52,7 @@ def scheveningen_data(site: Site, seed: int) -> DemoData:
     fireworks = [e for e in events if "firework" in e.name.lower() or "vuurwerk" in e.name.lower()]
     first = min(fireworks, key=lambda e: e.start) if fireworks else None
     replay = (first.start - timedelta(hours=12)) if first else start + timedelta(days=HISTORY_DAYS)
-    story = f"simulated summer 2026; replay starts {replay:%Y-%m-%d %H:%M} UTC" + (
+    story = f"simulated summer 2026; replay starts {replay:%Y-%m-%d %H:%M} {replay:%Z}" + (
         f", the day of {first.name}" if first else "")
     return DemoData(frame, replay.astimezone(timezone.utc), story, tuple(events))
 
