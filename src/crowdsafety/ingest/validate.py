@@ -110,6 +110,8 @@ def _check_row(
     if start_us > latest_us:
         raise _Reject(f"{_timestamp(raw_start).isoformat()} is in the future (more than {site.max_future_s} s ahead)",
                       "start")
+    if start_us < 0:
+        raise _Reject(f"{_timestamp(raw_start).isoformat()} lies before 1970: no sensor's time", "start")
     metric = row.get("metric")
     if not isinstance(metric, str) or metric not in allowed:
         raise _Reject(f"metric {_show(metric)} does not fit a {kind} sensor (expected {', '.join(allowed)})", "metric")
@@ -129,20 +131,23 @@ def _timestamp(raw: Any) -> datetime:
         raise _Reject(f"unparsable timestamp {_show(raw)}", "start") from None
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise _Reject(f"timestamp {_show(raw)} has no time zone (add Z or +01:00)", "start")
-    return stamp.astimezone(timezone.utc)
+    try:
+        return stamp.astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00
+        raise _Reject(f"timestamp {_show(raw)} is out of range in UTC", "start") from None
 
 
 def _value(raw: Any, *, whole: bool, signed: bool) -> float:
     if isinstance(raw, bool) or not isinstance(raw, (int, float)):
         raise _Reject(f"must be a number, got {_show(raw)}", "value")
-    if not math.isfinite(raw):
+    if isinstance(raw, float) and not math.isfinite(raw):  # an int may be too large for a float
         raise _Reject(f"must be finite, got {raw}", "value")
     if not signed and raw < 0:
-        raise _Reject(f"must not be negative, got {raw}", "value")
+        raise _Reject(f"must not be negative, got {_show(raw)}", "value")
     if whole and (isinstance(raw, float) and not raw.is_integer()):
         raise _Reject(f"a count must be a whole number, got {raw}", "value")
     if abs(raw) > 1e12:
-        raise _Reject(f"implausibly large value {raw}", "value")
+        raise _Reject(f"implausibly large value {_show(raw)}", "value")
     return float(raw)
 
 
