@@ -76,6 +76,25 @@ ALLOWED: dict[str, dict[str, str]] = {
     "api_keys": {"id": "public part of a key", "name": "the key's label", "role": "its role",
                  "secret_hash": "hash of the secret", "created_at": "time", "sensor_ids": "city sensors",
                  "party": "a playbook owner (organisation)", "revoked_at": "time"},
+    "incidents": {
+        **{c: "an anonymous report of an unsafe situation, no reporter stored" for c in (
+            "ref", "site_id", "source", "category", "urgency", "at", "reported_at", "status", "zone_ids")},
+        "x": "where it happened (lon): a place in public space, not a person's track",
+        "y": "where it happened (lat): a place in public space, not a person's track",
+        "line": "a public-transport line", "direction": "its direction", "stop_id": "a GTFS stop",
+        "vehicle": "a tram or bus fleet number, not a licence plate",
+        "description": "free text, scrubbed (service.incidents, domain.privacy.scrub)",
+    },
+    "incident_updates": {
+        **{c: "the append-only history of an incident" for c in ("ref", "seq", "at", "status")},
+        "who": "the staff member or 'system' that made the step", "role": "their role",
+        "note": "free text (the control room's answer), scrubbed",
+    },
+    "chat_messages": {
+        "seq": "order", "conversation_id": "a random id of one chat, not linked to a person or device",
+        "at": "time", "sender": "'passenger' or 'bot'",
+        "text": "free text, scrubbed before it is stored, deleted after the retention days",
+    },
 }
 
 #: Names that look personal but are not, and why.

@@ -18,6 +18,7 @@ from crowdsafety.domain import SensorHealth, StoreError, ZoneState
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 
 
 @dataclass(frozen=True)
@@ -164,6 +165,43 @@ class Store(Protocol):
     def delete_observations_before(self, before: datetime) -> int:
         """Retention: delete raw observations starting before ``before``; derived zone states,
         forecasts and the logs are kept. Returns the rows deleted."""
+        ...
+
+    # -- incidents (append-only history) and chat messages (deleted by retention) --------------
+
+    def add_incident(self, incident: Incident, first: IncidentUpdate) -> None:
+        """Store a new incident with step 1 of its history; StoreError if its ref exists."""
+        ...
+
+    def update_incident(self, update: IncidentUpdate) -> Incident:
+        """Append ``update`` to the history and set the incident's status; StoreError for an
+        unknown ref or a ``seq`` that is not the next. Returns the updated incident."""
+        ...
+
+    def incident(self, ref: str) -> Incident | None:
+        """One incident by reference code, or None."""
+        ...
+
+    def incidents(self, *, start: datetime | None = None, end: datetime | None = None,
+                  status: IncidentStatus | None = None, limit: int = 500) -> list[Incident]:
+        """Incidents whose ``at`` is in [start, end), optionally with ``status``, latest first."""
+        ...
+
+    def incident_history(self, ref: str) -> list[IncidentUpdate]:
+        """An incident's history in ``seq`` order; empty for an unknown ref."""
+        ...
+
+    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
+        """Keep one message of a conversation; ``text`` as given (callers scrub it)."""
+        ...
+
+    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
+        """A conversation's messages as (at, sender, text) in order."""
+        ...
+
+    def delete_chat_messages_before(self, before: datetime) -> int:
+        """Retention of conversation text: delete messages older than ``before``; incidents stay.
+        Returns the messages deleted."""
         ...
 
     def close(self) -> None:

@@ -40,9 +40,11 @@ from crowdsafety.domain import (
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 from crowdsafety.store import duckdb_access as _access
 from crowdsafety.store import duckdb_decisions as _decisions
 from crowdsafety.store import duckdb_forecasts as _forecasts
+from crowdsafety.store import duckdb_incidents as _incidents
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.schema import DDL, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
 
@@ -124,7 +126,9 @@ class DuckDBStore:
                 f"(no {META_TABLE} table; found {', '.join(sorted(tables))})"
             )
         with _transaction(con):
-            for statement in DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL + _access.ACCESS_DDL:
+            tables_ddl = (DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL + _access.ACCESS_DDL
+                          + _incidents.INCIDENT_DDL)
+            for statement in tables_ddl:
                 _run(con, statement)  # all IF NOT EXISTS: an older store gains the newer tables
             _run(
                 con,
@@ -441,6 +445,51 @@ class DuckDBStore:
             (deleted,) = _one(con, "SELECT count(*) FROM observations WHERE start < ?", [cutoff])
             _run(con, "DELETE FROM observations WHERE start < ?", [cutoff])
         return int(deleted)
+
+    # -- incidents and chat messages (SQL in duckdb_incidents) ----------------------------------
+
+    def add_incident(self, incident: Incident, first: IncidentUpdate) -> None:
+        """Store a new incident with the first step of its history; StoreError if its ref exists."""
+        with self._session() as con, _transaction(con):
+            _incidents.add_incident(con, incident, first)
+
+    def update_incident(self, update: IncidentUpdate) -> Incident:
+        """Append ``update`` to its incident's history and set its status; returns the incident."""
+        with self._session() as con, _transaction(con):
+            _incidents.update_incident(con, update)
+            return _incidents.incidents(con, ref=update.ref)[0]
+
+    def incident(self, ref: str) -> Incident | None:
+        """One incident by reference code, or None."""
+        with self._session() as con:
+            found = _incidents.incidents(con, ref=ref, limit=1)
+        return found[0] if found else None
+
+    def incidents(self, *, start: datetime | None = None, end: datetime | None = None,
+                  status: IncidentStatus | None = None, limit: int = 500) -> list[Incident]:
+        """Incidents that happened in [start, end), with ``status``; the latest ``limit`` first."""
+        with self._session() as con:
+            return _incidents.incidents(con, start=start, end=end, status=status, limit=limit)
+
+    def incident_history(self, ref: str) -> list[IncidentUpdate]:
+        """An incident's history in order; empty for an unknown ref."""
+        with self._session() as con:
+            return _incidents.incident_history(con, ref)
+
+    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
+        """Keep one (scrubbed) message of a conversation."""
+        with self._session() as con, _transaction(con):
+            _incidents.add_chat_message(con, conversation_id, at, sender, text)
+
+    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
+        """A conversation's messages as (at, sender, text), in order."""
+        with self._session() as con:
+            return _incidents.chat_messages(con, conversation_id)
+
+    def delete_chat_messages_before(self, before: datetime) -> int:
+        """Retention: delete chat messages older than ``before``; returns the messages deleted."""
+        with self._session() as con, _transaction(con):
+            return _incidents.delete_chat_messages_before(con, before)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:

@@ -24,6 +24,7 @@ from psycopg import sql
 from crowdsafety.domain import StoreError
 from crowdsafety.store.forecast_rows import PROBABILITY_COLUMNS, QUANTILE_COLUMNS
 from crowdsafety.store.postgres_connection import Target
+from crowdsafety.store.postgres_incidents import INCIDENT_DDL
 from crowdsafety.store.schema import META_TABLE, SCHEMA_VERSION
 
 #: First key of the two-key advisory locks (``pg_advisory_xact_lock(int, int)``); the second
@@ -153,6 +154,8 @@ DDL: tuple[str, ...] = (
         revoked_at timestamptz
     )
     """,
+    # -- schema version 3: incidents and chat messages ---------------------------------------------
+    *INCIDENT_DDL,
 )
 
 

@@ -24,10 +24,12 @@ from crowdsafety.domain import SensorHealth, StoreError, ZoneState
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 from crowdsafety.store import postgres_access as _access
 from crowdsafety.store import postgres_decisions as _decisions
 from crowdsafety.store import postgres_derived as _derived
 from crowdsafety.store import postgres_forecasts as _forecasts
+from crowdsafety.store import postgres_incidents as _incidents
 from crowdsafety.store import postgres_observations as _observations
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.postgres_connection import connect, open_pool, parse_url, translated
@@ -256,6 +258,51 @@ class PostgresStore:
         """Every key, revoked ones included, sorted by created_at, id."""
         with self._session("reading API keys") as conn:
             return _access.api_keys(conn)
+
+    # -- incidents and chat messages ------------------------------------------------------------
+
+    def add_incident(self, incident: Incident, first: IncidentUpdate) -> None:
+        """Store a new incident with the first step of its history; StoreError if its ref exists."""
+        with self._session(f"storing incident {incident.ref!r}") as conn:
+            _incidents.add_incident(conn, incident, first)
+
+    def update_incident(self, update: IncidentUpdate) -> Incident:
+        """Append ``update`` to its incident's history and set its status; returns the incident."""
+        with self._session(f"updating incident {update.ref!r}") as conn:
+            _incidents.update_incident(conn, update)
+            return _incidents.incidents(conn, ref=update.ref)[0]
+
+    def incident(self, ref: str) -> Incident | None:
+        """One incident by reference code, or None."""
+        with self._session(f"reading incident {ref!r}") as conn:
+            found = _incidents.incidents(conn, ref=ref, limit=1)
+        return found[0] if found else None
+
+    def incidents(self, *, start: datetime | None = None, end: datetime | None = None,
+                  status: IncidentStatus | None = None, limit: int = 500) -> list[Incident]:
+        """Incidents that happened in [start, end), with ``status``; the latest ``limit`` first."""
+        with self._session("reading incidents") as conn:
+            return _incidents.incidents(conn, start=start, end=end, status=status, limit=limit)
+
+    def incident_history(self, ref: str) -> list[IncidentUpdate]:
+        """An incident's history in order; empty for an unknown ref."""
+        with self._session(f"reading the history of incident {ref!r}") as conn:
+            return _incidents.incident_history(conn, ref)
+
+    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
+        """Keep one (scrubbed) message of a conversation."""
+        with self._session("storing a chat message") as conn:
+            _incidents.add_chat_message(conn, conversation_id, at, sender, text)
+
+    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
+        """A conversation's messages as (at, sender, text), in order."""
+        with self._session("reading chat messages") as conn:
+            return _incidents.chat_messages(conn, conversation_id)
+
+    def delete_chat_messages_before(self, before: datetime) -> int:
+        """Retention: delete chat messages older than ``before``; returns the messages deleted."""
+        with self._session("deleting old chat messages") as conn:
+            return _incidents.delete_chat_messages_before(conn, before)
 
 
 def _utc(moment: datetime, name: str) -> datetime:
