@@ -88,7 +88,7 @@ ALLOWED: dict[str, dict[str, str]] = {
     "incident_updates": {
         **{c: "the append-only history of an incident" for c in ("ref", "seq", "at", "status")},
         "who": "the staff member or 'system' that made the step", "role": "their role",
-        "note": "free text (the control room's answer), scrubbed",
+        "note": "free text (the control room's answer), scrubbed", "answer": "whether the note is the answer",
     },
     "chat_messages": {
         "seq": "order", "conversation_id": "a random id of one chat, not linked to a person or device",

@@ -70,12 +70,16 @@ def test_updates_append_history_and_set_the_status(store):
     store.add_incident(incident("CS-CCCC"), step("CS-CCCC", 1, IncidentStatus.NEW))
     assigned = store.update_incident(step("CS-CCCC", 2, IncidentStatus.ASSIGNED, "tram team 3", 5))
     assert assigned.status is IncidentStatus.ASSIGNED and assigned.ref == "CS-CCCC"
-    resolved = store.update_incident(step("CS-CCCC", 3, IncidentStatus.RESOLVED, "spoken to, left the tram", 9))
+    answered = replace(step("CS-CCCC", 3, IncidentStatus.ASSIGNED, "a team is on its way", 6), answer=True)
+    store.update_incident(answered)
+    resolved = store.update_incident(step("CS-CCCC", 4, IncidentStatus.RESOLVED, "spoken to, left the tram", 9))
     assert resolved == replace(incident("CS-CCCC"), status=IncidentStatus.RESOLVED)
     history = store.incident_history("CS-CCCC")
-    assert [u.seq for u in history] == [1, 2, 3]
-    assert [u.status for u in history] == [IncidentStatus.NEW, IncidentStatus.ASSIGNED, IncidentStatus.RESOLVED]
-    assert history[2].note == "spoken to, left the tram"
+    assert [u.seq for u in history] == [1, 2, 3, 4]
+    assert [u.status for u in history] == [IncidentStatus.NEW, IncidentStatus.ASSIGNED, IncidentStatus.ASSIGNED,
+                                           IncidentStatus.RESOLVED]
+    assert history[2] == answered and [u.answer for u in history] == [False, False, True, False]
+    assert history[3].note == "spoken to, left the tram"
 
 
 def test_an_update_out_of_sequence_or_of_an_unknown_incident_is_refused(store):

@@ -81,8 +81,8 @@ class Incident:
 @dataclass(frozen=True)
 class IncidentUpdate:
     """One step of an incident's append-only history: ``status`` after it, who (person or
-    ``system``) in which role, and the ``note`` (scrubbed; for the chatbot's reporter, the
-    control room's answer)."""
+    ``system``) in which role, and the ``note`` (scrubbed). ``answer``: the note is the control
+    room's answer to the reporter, shown with the reference code; other notes stay internal."""
 
     ref: str
     seq: int
@@ -91,3 +91,4 @@ class IncidentUpdate:
     who: str
     role: str
     note: str = ""
+    answer: bool = False

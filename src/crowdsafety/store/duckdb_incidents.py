@@ -47,6 +47,7 @@ INCIDENT_DDL: tuple[str, ...] = (
         who VARCHAR NOT NULL,
         role VARCHAR NOT NULL,
         note VARCHAR NOT NULL,
+        answer BOOLEAN NOT NULL,
         PRIMARY KEY (ref, seq)
     )
     """,
@@ -63,7 +64,7 @@ INCIDENT_DDL: tuple[str, ...] = (
 )
 
 _COLUMNS = ", ".join(f'"{c}"' if c == "at" else c for c in _rows.INCIDENT_COLUMNS)
-_UPDATE_COLUMNS = 'ref, seq, "at", status, who, role, note'
+_UPDATE_COLUMNS = _rows.UPDATE_COLUMNS
 
 
 def add_incident(con: duckdb.DuckDBPyConnection, incident: Incident, first: IncidentUpdate) -> None:
@@ -72,14 +73,14 @@ def add_incident(con: duckdb.DuckDBPyConnection, incident: Incident, first: Inci
         raise StoreError(f"incident {incident.ref!r} already exists")
     marks = ", ".join("?" * len(_rows.INCIDENT_COLUMNS))
     con.execute(f"INSERT INTO incidents ({_COLUMNS}) VALUES ({marks})", _rows.incident_row(incident)).fetchall()
-    con.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    con.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 _rows.update_row(first)).fetchall()
 
 
 def update_incident(con: duckdb.DuckDBPyConnection, update: IncidentUpdate) -> None:
     (last,) = con.execute("SELECT max(seq) FROM incident_updates WHERE ref = ?", [update.ref]).fetchall()[0]
     _rows.check_next(update, last)
-    con.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    con.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 _rows.update_row(update)).fetchall()
     con.execute("UPDATE incidents SET status = ? WHERE ref = ?", [update.status.value, update.ref]).fetchall()
 

@@ -16,6 +16,7 @@ from crowdsafety.domain.incident import (
     Urgency,
 )
 
+UPDATE_COLUMNS = 'ref, seq, "at", status, who, role, note, answer'
 INCIDENT_COLUMNS: tuple[str, ...] = (
     "ref", "site_id", "source", "category", "urgency", "at", "reported_at", "status", "x", "y", "line",
     "direction", "stop_id", "vehicle", "zone_ids", "description",
@@ -39,13 +40,13 @@ def incident(row: Sequence[Any]) -> Incident:
 
 
 def update_row(u: IncidentUpdate) -> list[Any]:
-    return [u.ref, u.seq, utc(u.at), u.status.value, u.who, u.role, u.note]
+    return [u.ref, u.seq, utc(u.at), u.status.value, u.who, u.role, u.note, u.answer]
 
 
 def update(row: Sequence[Any]) -> IncidentUpdate:
-    ref, seq, at, status, who, role, note = row
+    ref, seq, at, status, who, role, note, answer = row
     return IncidentUpdate(ref=ref, seq=int(seq), at=utc(at), status=IncidentStatus(status), who=who, role=role,
-                          note=note)
+                          note=note, answer=bool(answer))
 
 
 def check_first(incident: Incident, first: IncidentUpdate) -> None:

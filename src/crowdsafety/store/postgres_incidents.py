@@ -46,6 +46,7 @@ INCIDENT_DDL: tuple[str, ...] = (
         who text NOT NULL,
         role text NOT NULL,
         note text NOT NULL,
+        answer boolean NOT NULL,
         PRIMARY KEY (ref, seq)
     )
     """,
@@ -62,7 +63,7 @@ INCIDENT_DDL: tuple[str, ...] = (
 )
 
 _COLUMNS = ", ".join(f'"{c}"' if c == "at" else c for c in _rows.INCIDENT_COLUMNS)
-_UPDATE_COLUMNS = 'ref, seq, "at", status, who, role, note'
+_UPDATE_COLUMNS = _rows.UPDATE_COLUMNS
 
 
 def add_incident(conn: psycopg.Connection, incident: Incident, first: IncidentUpdate) -> None:
@@ -72,7 +73,7 @@ def add_incident(conn: psycopg.Connection, incident: Incident, first: IncidentUp
                             _rows.incident_row(incident)).rowcount
     if inserted != 1:
         raise StoreError(f"incident {incident.ref!r} already exists")
-    conn.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+    conn.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                  _rows.update_row(first))
 
 
@@ -81,7 +82,7 @@ def update_incident(conn: psycopg.Connection, update: IncidentUpdate) -> None:
         raise StoreError(f"unknown incident {update.ref!r}")
     row = conn.execute("SELECT max(seq) FROM incident_updates WHERE ref = %s", [update.ref]).fetchone()
     _rows.check_next(update, None if row is None else row[0])
-    conn.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+    conn.execute(f"INSERT INTO incident_updates ({_UPDATE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
                  _rows.update_row(update))
     conn.execute("UPDATE incidents SET status = %s WHERE ref = %s", [update.status.value, update.ref])
 
