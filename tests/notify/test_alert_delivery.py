@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from crowdsafety.decide import Incident, load_playbook
+from crowdsafety.decide import load_playbook
 from crowdsafety.domain import DataStatus, Level, Site, ZoneState
 from crowdsafety.notify import (
     MqttPublisher,
@@ -15,6 +15,8 @@ from crowdsafety.notify import (
     WebhookSender,
     alerts_topic,
 )
+from crowdsafety.domain.incident import Incident as StoredIncident
+from crowdsafety.domain.incident import IncidentCategory, IncidentSource, IncidentStatus, IncidentUpdate, Urgency
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider
 from crowdsafety.store import open_store
@@ -31,7 +33,10 @@ def test_an_alert_reaches_real_receivers(mini_site: Site):
     with webhook_receiver([500, 200]) as hook, subscriber(alerts_topic(mini_site.id)) as mqtt_messages:
         notifier = Notifiers([WebhookSender(WebhookConfig(hook.url, backoff_s=0.2)), MqttPublisher(mini_site.id)])
         decider = Decider(runtime, load_playbook(mini_site), notifier=notifier)
-        decider.report_incident(Incident("square", T0, f"test {tag}"))
+        runtime.store.add_incident(  # a stored incident is an aggravating factor for its zone
+            StoredIncident("CS-TEST22", runtime.site.id, IncidentSource.CHATBOT, IncidentCategory.AGGRESSION,
+                           Urgency.HIGH, T0, T0, zone_ids=("square",), description=f"test {tag}"),
+            IncidentUpdate("CS-TEST22", 1, T0, IncidentStatus.NEW, "system", "chatbot"))
         for n in range(3):  # 15 min at orange (more than 200 persons on the square)
             start = T0 + timedelta(minutes=5 * n)
             runtime.store.put_zone_states([ZoneState("square", start, 300, 250.0, 0.5, Level.ORANGE, None, DataStatus.OK)])

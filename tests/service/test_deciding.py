@@ -13,12 +13,13 @@ from crowdsafety.decide import (
     Action,
     ActionRequest,
     Change,
-    Incident,
     ZoneOutlook,
     load_playbook,
 )
 from crowdsafety.domain import DataStatus, Level, Site, ZoneState
 from crowdsafety.domain.decision import AlertStatus
+from crowdsafety.domain.incident import Incident as StoredIncident
+from crowdsafety.domain.incident import IncidentCategory, IncidentSource, IncidentStatus, IncidentUpdate, Urgency
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider
 from crowdsafety.store import open_store
@@ -106,7 +107,10 @@ def test_weather_incidents_and_forecast_feed_the_alerts(runtime: Runtime):
     runtime.store.append_observations(weather)
     outlook = [ZoneOutlook("beach", T0 + timedelta(hours=2), {Level.ORANGE: 0.8, Level.RED: 0.1})]
     d = decider(runtime, outlooks=lambda at: outlook)
-    d.report_incident(Incident("square", T0, "fight reported via the chatbot"))
+    runtime.store.add_incident(  # a stored incident is an aggravating factor for its zone
+        StoredIncident("CS-TEST22", runtime.site.id, IncidentSource.CHATBOT, IncidentCategory.AGGRESSION,
+                       Urgency.HIGH, T0, T0, zone_ids=("square",), description="fight reported via the chatbot"),
+        IncidentUpdate("CS-TEST22", 1, T0, IncidentStatus.NEW, "system", "chatbot"))
     for n in range(3):
         advance(runtime, n, 250)
         d.evaluate()

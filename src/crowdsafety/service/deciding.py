@@ -26,7 +26,6 @@ from crowdsafety.decide import (
     Conditions,
     DecisionDraft,
     GroupAdvice,
-    Incident,
     MeasureDue,
     Playbook,
     Situation,
@@ -57,7 +56,7 @@ from crowdsafety.domain.decision import (
     DecisionEntry,
 )
 from crowdsafety.notify import Notifier, Notifiers, notifiers_from_env
-from crowdsafety.service import audit
+from crowdsafety.service import audit, incidents
 from crowdsafety.service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,6 @@ class Decider:
         self.outlooks = outlooks
         self.events = tuple(events)
         self.routes = tuple(routes)
-        self.incidents: list[Incident] = []
         self._lock = threading.RLock()
 
     @property
@@ -128,7 +126,8 @@ class Decider:
             return changes
 
     def conditions(self, at: datetime) -> Conditions:
-        """Weather of the last hour (latest temperature, rain in mm/h), events and incidents."""
+        """Weather of the last hour (latest temperature, rain in mm/h), events, and the stored
+        incidents of the playbook's ``incident_window_min`` in or next to each zone."""
         weather = [s.id for s in self.site.sensors if s.kind is SensorKind.WEATHER]
         temperature = rain = None
         if weather:
@@ -139,7 +138,8 @@ class Decider:
             wet = obs[obs["metric"] == "precipitation_mm"]
             rain = float(wet["value"].sum()) / len(weather) if len(wet) else None
         return Conditions(temperature_c=temperature, rain_mm_per_h=rain, events=self.events,
-                          incidents=tuple(self.incidents), timezone=self.site.timezone)
+                          incidents=incidents.risk_incidents(self.runtime, at, self.playbook.risk.incident_window_min),
+                          timezone=self.site.timezone)
 
     def _record(self, change: AlertChange) -> None:
         alert = change.alert
@@ -168,13 +168,6 @@ class Decider:
             after, draft = apply_action(alert, request, self._measures(alert), now)
             audit.append(self.runtime, draft, after)
             return AlertView(after, self._measures(after))
-
-    def report_incident(self, incident: Incident) -> None:
-        """Add an incident; it counts as an aggravating factor for its zone for a while."""
-        with self._lock:
-            self.incidents = [i for i in self.incidents
-                              if i.at >= incident.at - timedelta(minutes=self.playbook.risk.incident_window_min)]
-            self.incidents.append(incident)
 
     # -- reading ------------------------------------------------------------------------------
 
