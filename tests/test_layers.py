@@ -17,6 +17,7 @@ ALLOWED = {
     "picture": {"domain"},
     "forecast": {"domain", "picture"},
     "decide": {"domain", "picture", "forecast"},
+    "chat": {"domain"},
 }
 
 
