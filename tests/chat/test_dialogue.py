@@ -92,3 +92,14 @@ def test_from_dict_names_unknown_fields():
 def test_chosen_language(stops):
     _, replies, _ = talk(["tram 9 theft"], stops, language="nl")
     assert replies[0].text == load_texts().message("nl", "ask_stop")
+
+
+@pytest.mark.parametrize(("turns", "urgency"), [
+    (["een vrouw is onwel geworden in tram 1 bij Kurhaus"], "high"),  # unwell: taken as now
+    (["een vrouw is onwel geworden in tram 1 bij Kurhaus", "gisteren"], "normal"),
+    (["twee mannen vechten in lijn 9 bij Kurhaus", "gisteravond"], "normal"),
+    (["twee mannen vechten in lijn 9 bij Kurhaus", "nu"], "high"),
+    (["de tram is te vol, lijn 9 bij Kurhaus", "nu"], "normal"),
+])
+def test_urgency(stops, turns, urgency):
+    assert talk(turns, stops)[0].urgency == urgency

@@ -19,6 +19,8 @@ LINES = ("1", "9", "11")
     ("there is a suspicious bag", C.OTHER),
     ("er staat een man met een mes", C.AGGRESSION),
     ("harrassed by a guy", C.HARASSMENT),  # common misspelling
+    ("iemand heeft een bank in brand gestoken", C.VANDALISM),  # not "gestoken": stabbed
+    ("mijn vriendin krijgt een epileptische aanval", C.MEDICAL),  # not "aanval": attack
 ])
 def test_category(text, category):
     assert understand(text).category == category
@@ -86,6 +88,9 @@ def test_stop_with_two_stations_follows_the_line(stops):
     ("a child fainted", True),
     ("two men are fighting, it's getting violent", False),
     ("iemand heeft de noodhamer vernield", False),
+    ("iemand heeft een bank in brand gestoken", False),
+    ("he is threatening to stab the driver", True),
+    ("ha una lama", True),
     ("mijn telefoon is gestolen", False),
 ])
 def test_emergency(text, emergency):

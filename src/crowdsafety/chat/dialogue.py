@@ -24,7 +24,8 @@ from crowdsafety.chat.understand import KnownStop, understand
 from crowdsafety.domain.incident import IncidentCategory, Urgency
 from crowdsafety.domain.privacy import scrub
 
-#: Categories whose urgency is high while the situation is still going on.
+#: Categories whose urgency is high while the situation is still going on (medical: unless a
+#: time is given, someone unwell is taken to be unwell now).
 HIGH_WHEN_ONGOING = (IncidentCategory.HARASSMENT, IncidentCategory.AGGRESSION, IncidentCategory.MEDICAL)
 QUESTIONS = ("category", "line", "stop", "when")
 
@@ -153,10 +154,17 @@ def _merge(state: Conversation, text: str, stops: tuple[KnownStop, ...], lines: 
     state.notes.append(scrub(text))
     if said.emergency or state.urgency == Urgency.EMERGENCY.value:
         state.urgency = Urgency.EMERGENCY.value
-    elif state.now and state.category is not None and IncidentCategory(state.category) in HIGH_WHEN_ONGOING:
+    elif state.category is not None and _ongoing(state, IncidentCategory(state.category)):
         state.urgency = Urgency.HIGH.value
     else:
         state.urgency = Urgency.NORMAL.value
+
+
+def _ongoing(state: Conversation, category: IncidentCategory) -> bool:
+    """Said to be going on now; someone unwell counts as now unless a time was given."""
+    if category == IncidentCategory.MEDICAL:
+        return state.now or state.when is None
+    return state.now and category in HIGH_WHEN_ONGOING
 
 
 def _report(state: Conversation) -> ChatReport:
