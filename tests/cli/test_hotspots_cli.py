@@ -82,3 +82,9 @@ def test_a_missing_history_file_is_a_clear_error(tmp_path: Path):
     result = runner.invoke(app, ["hotspots", "scheveningen", "--history", str(tmp_path / "none.csv")])
     assert result.exit_code == 2
     assert "none.csv" in result.output and "cannot be read" in result.output
+
+
+def test_a_site_without_history_asks_for_one():
+    result = runner.invoke(app, ["hotspots", "auckland"])
+    assert result.exit_code == 2
+    assert "has no incidents_history.csv" in result.output and "--history" in result.output

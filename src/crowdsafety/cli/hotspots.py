@@ -57,6 +57,8 @@ def register(app: typer.Typer) -> None:
         judge the ranking on the last months against ranking by raw counts."""
         site = load_site_or_exit(site_dir)
         folder = resolve_site_dir(site_dir)
+        if history is None and not (folder / HISTORY_FILE).is_file():
+            fail(f"{folder}: the site has no {HISTORY_FILE}; give one with --history")
         history = history or folder / HISTORY_FILE
         feed = feed or folder / "gtfs"
         with progress_bar("Hot-spots", total=5) as advance:
