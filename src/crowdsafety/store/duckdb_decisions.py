@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from crowdsafety.domain import Level, StoreError
-from crowdsafety.domain.decision import (
-    GENESIS_HASH,
-    AlertKind,
-    AlertRecord,
-    AlertStatus,
-    DecisionEntry,
+from crowdsafety.domain import StoreError
+from crowdsafety.domain.decision import GENESIS_HASH, AlertRecord, DecisionEntry
+from crowdsafety.store.decision_rows import (
+    ALERT_COLUMNS,
+    LOG_COLUMNS,
+    alert_from_row,
+    alert_to_row,
+    entry_from_row,
 )
 
 DECISION_DDL: tuple[str, ...] = (
@@ -64,24 +65,14 @@ DECISION_DDL: tuple[str, ...] = (
     """,
 )
 
-_ALERT_COLUMNS = (
-    "id", "site_id", "kind", "subject", "zone_ids", "level", "peak_level", "risk_level", "raised_at",
-    "updated_at", "reasons", "target_at", "probability", "status", "active", "cleared_at", "assignee",
-)
-_LOG_COLUMNS = (
-    "seq", '"at"', "site_id", "who", "role", "action", "alert_id", "measure_id", "reason", "details",
-    "prev_hash", "hash",
-)
 
 
 def put_alert(con: duckdb.DuckDBPyConnection, alert: AlertRecord, entry: DecisionEntry | None) -> None:
     """Insert or replace ``alert`` and append ``entry`` (when given); the caller's transaction
     makes both happen or neither."""
-    row = [getattr(alert, c) for c in _ALERT_COLUMNS]
-    row = [v.value if isinstance(v, (Level, AlertKind, AlertStatus)) else v for v in row]
-    row[4], row[10] = list(alert.zone_ids), list(alert.reasons)
-    marks = ", ".join("?" for _ in _ALERT_COLUMNS)
-    _exec(con, f"INSERT OR REPLACE INTO alerts ({', '.join(_ALERT_COLUMNS)}) VALUES ({marks})", row)
+    row = alert_to_row(alert)
+    marks = ", ".join("?" for _ in ALERT_COLUMNS)
+    _exec(con, f"INSERT OR REPLACE INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({marks})", row)
     if entry is not None:
         append_decision(con, entry)
 
@@ -113,9 +104,9 @@ def alerts(
     if alert_id is not None:
         where.append("id = ?")
         params.append(alert_id)
-    rows = _rows(con, f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts WHERE {' AND '.join(where)} "
+    rows = _rows(con, f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE {' AND '.join(where)} "
                       "ORDER BY raised_at, id", params)
-    return [_alert(r) for r in rows]
+    return [alert_from_row(r) for r in rows]
 
 
 def append_decision(con: duckdb.DuckDBPyConnection, entry: DecisionEntry) -> None:
@@ -128,7 +119,7 @@ def append_decision(con: duckdb.DuckDBPyConnection, entry: DecisionEntry) -> Non
             "another writer appended first; seal it again on the new head"
         )
     details = json.dumps(entry.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    _exec(con, f"INSERT INTO decision_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
+    _exec(con, f"INSERT INTO decision_log ({', '.join(LOG_COLUMNS)}) VALUES ({', '.join('?' * 12)})",
           [entry.seq, entry.at, entry.site_id, entry.who, entry.role, entry.action, entry.alert_id,
            entry.measure_id, entry.reason, details, entry.prev_hash, entry.hash])
 
@@ -146,43 +137,15 @@ def decisions(
         where += " AND alert_id = ?"
         params.append(alert_id)
     tail = f" LIMIT {int(limit)}" if limit is not None else ""
-    rows = _rows(con, f"SELECT {', '.join(_LOG_COLUMNS)} FROM decision_log WHERE {where} ORDER BY seq{tail}",
+    rows = _rows(con, f"SELECT {', '.join(LOG_COLUMNS)} FROM decision_log WHERE {where} ORDER BY seq{tail}",
                  params)
-    return [_entry(r) for r in rows]
+    return [entry_from_row(r) for r in rows]
 
 
 def decision_head(con: duckdb.DuckDBPyConnection) -> tuple[int, str] | None:
     """(seq, hash) of the last entry, or None for an empty log."""
     rows = _rows(con, "SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1")
     return (int(rows[0][0]), str(rows[0][1])) if rows else None
-
-
-def _alert(row: Sequence[Any]) -> AlertRecord:
-    f = dict(zip(_ALERT_COLUMNS, row))
-    return AlertRecord(
-        **{
-            **f,
-            "kind": AlertKind(f["kind"]),
-            "zone_ids": tuple(f["zone_ids"]),
-            "level": Level(f["level"]),
-            "peak_level": Level(f["peak_level"]),
-            "risk_level": Level(f["risk_level"]),
-            "reasons": tuple(f["reasons"]),
-            "status": AlertStatus(f["status"]),
-            **{k: _utc(f[k]) for k in ("raised_at", "updated_at", "target_at", "cleared_at")},
-        }
-    )
-
-
-def _entry(row: Sequence[Any]) -> DecisionEntry:
-    seq, at, site_id, who, role, action, alert_id, measure_id, reason, details, prev_hash, hash_ = row
-    return DecisionEntry(seq=int(seq), at=_utc(at), site_id=site_id, who=who, role=role, action=action,
-                         alert_id=alert_id, measure_id=measure_id, reason=reason, details=json.loads(details),
-                         prev_hash=prev_hash, hash=hash_)
-
-
-def _utc(moment: Any) -> Any:
-    return None if moment is None else moment.astimezone(UTC)
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -11,36 +11,32 @@ replaced on put.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from crowdsafety.domain import Level, StoreError
-from crowdsafety.domain.decision import GENESIS_HASH, AlertKind, AlertRecord, AlertStatus, DecisionEntry
+from crowdsafety.domain import StoreError
+from crowdsafety.domain.decision import GENESIS_HASH, AlertRecord, DecisionEntry
 from crowdsafety.store.postgres_schema import LOCK_DECISIONS, lock
+from crowdsafety.store.decision_rows import (
+    ALERT_COLUMNS,
+    LOG_COLUMNS,
+    alert_from_row,
+    alert_to_row,
+    entry_from_row,
+)
 
-_ALERT_COLUMNS = (
-    "id", "site_id", "kind", "subject", "zone_ids", "level", "peak_level", "risk_level", "raised_at",
-    "updated_at", "reasons", "target_at", "probability", "status", "active", "cleared_at", "assignee",
-)
-_LOG_COLUMNS = (
-    "seq", '"at"', "site_id", "who", "role", "action", "alert_id", "measure_id", "reason", "details",
-    "prev_hash", "hash",
-)
 _PUT_ALERT = (
-    f"INSERT INTO alerts ({', '.join(_ALERT_COLUMNS)}) VALUES ({', '.join('%s' for _ in _ALERT_COLUMNS)}) "
-    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _ALERT_COLUMNS[1:])}"
+    f"INSERT INTO alerts ({', '.join(ALERT_COLUMNS)}) VALUES ({', '.join('%s' for _ in ALERT_COLUMNS)}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in ALERT_COLUMNS[1:])}"
 )
 
 
 def put_alert(conn: psycopg.Connection, alert: AlertRecord, entry: DecisionEntry | None) -> None:
     """Insert or replace ``alert`` and append ``entry`` (when given): both or neither, as the
     caller's transaction ends."""
-    row = [getattr(alert, c) for c in _ALERT_COLUMNS]
-    row = [v.value if isinstance(v, (Level, AlertKind, AlertStatus)) else v for v in row]
-    row[4], row[10] = list(alert.zone_ids), list(alert.reasons)
+    row = alert_to_row(alert)
     conn.execute(_PUT_ALERT, row)
     if entry is not None:
         append_decision(conn, entry)
@@ -70,10 +66,10 @@ def alerts(
             where.append(clause)
             params.append(value)
     rows = conn.execute(
-        f"SELECT {', '.join(_ALERT_COLUMNS)} FROM alerts WHERE {' AND '.join(where)} ORDER BY raised_at, id",
+        f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts WHERE {' AND '.join(where)} ORDER BY raised_at, id",
         params,
     ).fetchall()
-    return [_alert(r) for r in rows]
+    return [alert_from_row(r) for r in rows]
 
 
 def append_decision(conn: psycopg.Connection, entry: DecisionEntry) -> None:
@@ -88,7 +84,7 @@ def append_decision(conn: psycopg.Connection, entry: DecisionEntry) -> None:
         )
     details = json.dumps(entry.details, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     conn.execute(
-        f"INSERT INTO decision_log ({', '.join(_LOG_COLUMNS)}) VALUES ({', '.join(['%s'] * 12)})",
+        f"INSERT INTO decision_log ({', '.join(LOG_COLUMNS)}) VALUES ({', '.join(['%s'] * 12)})",
         [entry.seq, entry.at, entry.site_id, entry.who, entry.role, entry.action, entry.alert_id,
          entry.measure_id, entry.reason, details, entry.prev_hash, entry.hash],
     )
@@ -107,40 +103,12 @@ def decisions(
         tail = " LIMIT %s"
         params.append(max(0, int(limit)))
     rows = conn.execute(
-        f"SELECT {', '.join(_LOG_COLUMNS)} FROM decision_log WHERE {where} ORDER BY seq{tail}", params
+        f"SELECT {', '.join(LOG_COLUMNS)} FROM decision_log WHERE {where} ORDER BY seq{tail}", params
     ).fetchall()
-    return [_entry(r) for r in rows]
+    return [entry_from_row(r) for r in rows]
 
 
 def decision_head(conn: psycopg.Connection) -> tuple[int, str] | None:
     """(seq, hash) of the last entry, or None for an empty log."""
     row = conn.execute("SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1").fetchone()
     return (int(row[0]), str(row[1])) if row else None
-
-
-def _alert(row: Sequence[Any]) -> AlertRecord:
-    f = dict(zip(_ALERT_COLUMNS, row))
-    return AlertRecord(
-        **{
-            **f,
-            "kind": AlertKind(f["kind"]),
-            "zone_ids": tuple(f["zone_ids"]),
-            "level": Level(f["level"]),
-            "peak_level": Level(f["peak_level"]),
-            "risk_level": Level(f["risk_level"]),
-            "reasons": tuple(f["reasons"]),
-            "status": AlertStatus(f["status"]),
-            **{k: _utc(f[k]) for k in ("raised_at", "updated_at", "target_at", "cleared_at")},
-        }
-    )
-
-
-def _entry(row: Sequence[Any]) -> DecisionEntry:
-    seq, at, site_id, who, role, action, alert_id, measure_id, reason, details, prev_hash, hash_ = row
-    return DecisionEntry(seq=int(seq), at=_utc(at), site_id=site_id, who=who, role=role, action=action,
-                         alert_id=alert_id, measure_id=measure_id, reason=reason, details=json.loads(details),
-                         prev_hash=prev_hash, hash=hash_)
-
-
-def _utc(moment: datetime | None) -> Any:
-    return None if moment is None else moment.astimezone(UTC)
