@@ -31,6 +31,14 @@ from crowdsafety.decide import load_playbook
 from crowdsafety.domain import DataStatus, Level, ZoneState
 from crowdsafety.domain.access import Role
 from crowdsafety.domain.dead_letter import DeadLetter
+from crowdsafety.domain.incident import (
+    Incident,
+    IncidentCategory,
+    IncidentSource,
+    IncidentStatus,
+    IncidentUpdate,
+    Urgency,
+)
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider
 from crowdsafety.service.keys import create_key
@@ -41,6 +49,8 @@ MINI_SITE = Path(__file__).parents[1] / "sites" / "fixtures" / "mini"
 NOW = datetime(2026, 7, 5, 12, 0, tzinfo=timezone.utc)
 #: The alert the fixture raises: the square held orange for 15 minutes.
 ALERT_ID = "observed.square.20260705T1155Z"
+#: The incident the fixture stores (reported on the square).
+INCIDENT_REF = "CS-SQR234"
 #: Server-Sent Events read from ``GET /api/v1/events`` before the client hangs up: the stream
 #: sends ``retry`` (not counted) and the first ``interval`` at once, then holds the line for up to
 #: 30 minutes (waiting for a second event costs schemathesis' 10 s read timeout).
@@ -116,6 +126,10 @@ def served(tmp_path_factory) -> Iterator[dict[str, str]]:
     runtime.store.put_zone_states([ZoneState("square", start + timedelta(minutes=5 * n), 300, 250.0, 0.5,
                                              Level.ORANGE, None, DataStatus.OK) for n in range(3)])
     assert [c.alert.id for c in decider.evaluate()] == [ALERT_ID]
+    runtime.store.add_incident(
+        Incident(INCIDENT_REF, runtime.site.id, IncidentSource.OPERATOR, IncidentCategory.AGGRESSION, Urgency.HIGH, NOW,
+                 NOW, point=(4.2835, 52.1103), zone_ids=("square",), description="fight near the square"),
+        IncidentUpdate(INCIDENT_REF, 1, NOW, IncidentStatus.NEW, "tests", "operator"))
     keys = {role.value: create_key(runtime, name=f"schemathesis {role.value}", role=role, actor="tests",
                                    actor_role="admin", **({"party": "police"} if role is Role.PARTNER else {}))[1]
             for role in (Role.ADMIN, Role.OPERATOR, Role.PARTNER)}
@@ -173,8 +187,8 @@ auth_schema = _schema(AUTH_EXAMPLES, ["examples", "fuzzing"])
 #: Random ids find no zone or alert: this run fixes them to stored ones, so the answers about
 #: them (states, forecasts, the alert and actions on it) are checked too.
 known_schema = _schema(MAX_EXAMPLES, ["examples", "coverage", "fuzzing"],
-                       {"zone_id": "beach", "alert_id": ALERT_ID, "name": "zones"}
-                       ).include(path_regex=r"\{(zone_id|alert_id|name)\}")
+                       {"zone_id": "beach", "alert_id": ALERT_ID, "name": "zones", "ref": INCIDENT_REF}
+                       ).include(path_regex=r"\{(zone_id|alert_id|name|ref)\}")
 
 
 #: Operations that refuse some schema-valid requests with 422 for reasons a JSON schema cannot
@@ -185,6 +199,9 @@ DOMAIN_REFUSALS = {
     "POST /api/v1/observations": "rows checked against the site: unknown sensor, metric of another kind, future time",
     "POST /api/v1/alerts/{alert_id}/actions": "an action that needs a measure or an assignee without one",
     "POST /api/v1/keys": "a sensor key for unknown sensors, a party on a key that is not a partner's",
+    "POST /api/v1/incidents": "a place with no point, stop or line; a future time; a point outside WGS84",
+    "POST /api/v1/incidents/{ref}/actions": "a note that is blank once trimmed",
+    "GET /api/v1/incidents": "a time that cannot be expressed in UTC",
 }
 #: (operation, status) -> answers seen in this run.
 ANSWERS: Counter[tuple[str, int]] = Counter()
@@ -197,7 +214,8 @@ REFUSED = {
     "admin": set(),
     "operator": ADMIN_ONLY,
     "partner": ADMIN_ONLY | {"GET /api/v1/dead-letters", "GET /api/v1/decisions", "GET /api/v1/decisions/verify",
-                             "POST /api/v1/observations"},
+                             "POST /api/v1/observations", "GET /api/v1/incidents", "GET /api/v1/incidents/{ref}",
+                             "POST /api/v1/incidents", "POST /api/v1/incidents/{ref}/actions"},
 }
 
 

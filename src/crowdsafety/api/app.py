@@ -20,10 +20,12 @@ from crowdsafety.api.routers import (
     dead_letters,
     decisions,
     forecasts,
+    incidents,
     keys,
     live,
     observations,
     public,
+    public_incidents,
     public_map,
     sensors,
     site,
@@ -83,7 +85,7 @@ def create_app(
     app.state.row_limiter = row_limiter or RowLimiter()
     app.state.privacy_k = privacy_k
     for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
-                   forecasts, live, keys):
+                   forecasts, live, keys, incidents, public_incidents):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
     app.add_middleware(AllowedMethods)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -104,6 +104,10 @@ def report(runtime: Runtime, rep: IncidentReport, *, who: str, role: str) -> Inc
     at = now if rep.at is None else rep.at
     if at.tzinfo is None or at.utcoffset() is None:
         raise IncidentError("at: must carry a time zone")
+    try:
+        at = at.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise IncidentError(f"at: {at.isoformat()} is out of range") from None
     if at > now + timedelta(seconds=runtime.site.max_future_s):
         raise IncidentError(f"at: {at.isoformat()} is in the future")
     point = rep.point
