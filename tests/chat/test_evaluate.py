@@ -8,7 +8,8 @@ from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.service.chat_site import chat_stops
 
 FIXTURES = Path(__file__).parent / "fixtures" / "conversations.toml"
-SECOND_SET = Path(__file__).parent / "fixtures" / "holdout.toml"
+SECOND_SET = Path(__file__).parent / "fixtures" / "second_set.toml"
+THIRD_SET = Path(__file__).parent / "fixtures" / "third_set.toml"
 
 #: Floors a change must not fall below (reached on 2026-11-26: 1.000 each on these fixtures).
 FLOORS = {"category": 0.95, "line": 0.97, "stop": 0.95, "urgency": 0.95}
@@ -27,10 +28,10 @@ def test_fixtures_are_many_and_in_three_languages():
     assert sum(s.expected["urgency"] == "emergency" for s in scripts) >= 30
 
 
-@pytest.mark.parametrize("path", [FIXTURES, SECOND_SET], ids=["main", "second"])
+@pytest.mark.parametrize("path", [FIXTURES, SECOND_SET, THIRD_SET], ids=["main", "second", "third"])
 def test_all_fixtures_emergencies_first_and_fields_above_floors(site, path):
     result = evaluate(load_fixtures(path), *site)
-    assert result.emergency_misses == () and result.emergencies >= 6
+    assert result.emergency_misses == () and result.emergencies >= 3
     for name, floor in FLOORS.items():
         score = result.scores[name]
         assert score.precision >= floor and score.recall >= floor, (name, score, result.mistakes)

@@ -91,6 +91,7 @@ def test_stop_with_two_stations_follows_the_line(stops):
     ("iemand heeft een bank in brand gestoken", False),
     ("he is threatening to stab the driver", True),
     ("ha una lama", True),
+    ("perde molto sangue", True),
     ("mijn telefoon is gestolen", False),
 ])
 def test_emergency(text, emergency):
