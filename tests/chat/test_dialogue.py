@@ -103,3 +103,21 @@ def test_chosen_language(stops):
 ])
 def test_urgency(stops, turns, urgency):
     assert talk(turns, stops)[0].urgency == urgency
+
+
+def test_filing_failure_is_said_and_retried(stops):
+    from crowdsafety.domain.errors import StoreError
+
+    calls = []
+
+    def flaky(report):
+        calls.append(report)
+        if len(calls) == 1:
+            raise StoreError("store is down")
+        return "REF2"
+
+    first = reply(Conversation(), "mijn fiets is gestolen in lijn 9 bij Kurhaus gisteren", file=flaky, stops=stops, lines=LINES)
+    assert not first.done and first.ref is None
+    assert first.text.endswith(load_texts().message("nl", "not_filed"))
+    second = reply(first.conversation, "hallo?", file=flaky, stops=stops, lines=LINES)
+    assert second.done and second.ref == "REF2" and len(calls) == 2

@@ -10,7 +10,8 @@ reply is made only of agreed texts (:mod:`crowdsafety.chat.texts`):
    where it is;
 3. when nothing is missing: the advice for the category (not after the emergency text), the
    report filed through the given callable (its description scrubbed of personal data), and the
-   reference code with the address where its status can be seen.
+   reference code with the address where its status can be seen. When filing fails (a
+   :class:`CrowdSafetyError`), the passenger is told so and the next message tries again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from crowdsafety.chat.language import recognise_language
 from crowdsafety.chat.texts import Texts, load_texts
 from crowdsafety.chat.understand import KnownStop, understand
+from crowdsafety.domain.errors import CrowdSafetyError
 from crowdsafety.domain.incident import IncidentCategory, Urgency
 from crowdsafety.domain.privacy import scrub
 
@@ -92,7 +94,8 @@ class Turn:
 def reply(conversation: Conversation, text: str, *, file: Callable[[ChatReport], str],
           stops: tuple[KnownStop, ...] = (), lines: tuple[str, ...] = (), language: str | None = None,
           texts: Texts | None = None) -> Turn:
-    """Answer ``text``. ``file`` files a report and returns its reference code; ``stops`` and
+    """Answer ``text``. ``file`` files a report and returns its reference code (raising a
+    :class:`CrowdSafetyError` when it cannot); ``stops`` and
     ``lines`` are the site's; ``language`` a language chosen by the passenger (else recognised
     from the first message). ``conversation`` itself is not changed."""
     texts = texts or load_texts()
@@ -115,7 +118,11 @@ def reply(conversation: Conversation, text: str, *, file: Callable[[ChatReport],
         state.category = IncidentCategory.OTHER.value
     if not state.emergency_told:
         parts.append(texts.advice[state.language][IncidentCategory(state.category)])
-    state.ref = file(_report(state))
+    try:
+        state.ref = file(_report(state))
+    except CrowdSafetyError:  # not filed: the next message tries again
+        parts.append(texts.message(state.language, "not_filed"))
+        return Turn(state, "\n\n".join(parts), False)
     state.done = True
     parts.append(texts.message(state.language, "filed", ref=state.ref))
     return Turn(state, "\n\n".join(parts), True, state.ref)

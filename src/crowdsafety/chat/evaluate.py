@@ -4,7 +4,8 @@ A fixtures file (TOML, ``[[conversation]]`` tables) gives per conversation an ``
 passenger's ``turns`` and the expected ``category``, ``line``, ``stop`` (stop name; absent: never
 said) and ``urgency``. Per field: precision = right / given, recall = right / expected (a field
 given where none was expected counts against precision). Conversations whose expected urgency is
-``emergency`` form the emergency set: their first reply must contain "112".
+``emergency`` form the emergency set: their first reply must be the emergency text, with "112"
+(a reply merely mentioning 112, e.g. in a question, does not count).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crowdsafety.chat.dialogue import ChatReport, Conversation, reply
+from crowdsafety.chat.dialogue import ChatReport, Conversation, Turn, reply
 from crowdsafety.chat.understand import KnownStop
 from crowdsafety.domain.errors import CrowdSafetyError
 from crowdsafety.domain.incident import IncidentCategory, Urgency
@@ -92,7 +93,7 @@ def load_fixtures(path: Path) -> tuple[Scripted, ...]:
     return tuple(scripted)
 
 
-def play(script: Scripted, stops: tuple[KnownStop, ...], lines: tuple[str, ...]) -> tuple[dict[str, str | None], str]:
+def play(script: Scripted, stops: tuple[KnownStop, ...], lines: tuple[str, ...]) -> tuple[dict[str, str | None], Turn]:
     """Play ``script`` through the dialogue: the final fields and the first reply."""
     state, first = Conversation(), None
 
@@ -101,9 +102,11 @@ def play(script: Scripted, stops: tuple[KnownStop, ...], lines: tuple[str, ...])
 
     for text in script.turns:
         turn = reply(state, text, file=file, stops=stops, lines=lines, language=script.language)
-        state, first = turn.conversation, first if first is not None else turn.text
+        state, first = turn.conversation, first or turn
     got = {"category": state.category, "line": state.line, "stop": state.stop_name, "urgency": state.urgency}
-    return got, first or ""
+    if first is None:
+        raise FixtureError(f"conversation {script.id}: no turns")
+    return got, first
 
 
 def evaluate(scripts: tuple[Scripted, ...], stops: tuple[KnownStop, ...], lines: tuple[str, ...]) -> Evaluation:
@@ -122,7 +125,7 @@ def evaluate(scripts: tuple[Scripted, ...], stops: tuple[KnownStop, ...], lines:
                 mistakes.append((script.id, name, want, have))
         if script.expected["urgency"] == Urgency.EMERGENCY.value:
             emergencies += 1
-            if EMERGENCY_NUMBER not in first:
+            if not (first.conversation.emergency_told and EMERGENCY_NUMBER in first.text):
                 misses.append(script.id)
     return Evaluation(
         conversations=len(scripts),

@@ -14,7 +14,7 @@ from crowdsafety.domain.incident import IncidentCategory
 
 ADVICE_FILE = Path(__file__).with_name("advice.toml")
 #: Texts every language must have besides the advice per category.
-KEYS = ("emergency", "ask_category", "ask_line", "ask_stop", "ask_when", "filed", "already_filed")
+KEYS = ("emergency", "ask_category", "ask_line", "ask_stop", "ask_when", "filed", "not_filed", "already_filed")
 
 
 class ChatTextsError(CrowdSafetyError):
