@@ -12,6 +12,7 @@ import difflib
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from crowdsafety.chat import vocabulary as v
 from crowdsafety.chat.normalise import normalise
@@ -144,20 +145,19 @@ def find_when(plain: str) -> str | None:
 
 def find_stop(plain: str, stops: tuple[KnownStop, ...], line: str | None = None) -> KnownStop | None:
     """The stop whose name (or a part of it between "/") is most like some run of words in
-    ``plain``; of stops with the same name, the one served by ``line``."""
+    ``plain``; of stops with the same name, the one served by ``line``. A typo in the first
+    letter is not forgiven (it keeps long messages fast)."""
     tokens = plain.split()
+    typed = {"".join(tokens[i:i + size]) for size in range(1, MAX_STOP_WORDS + 1) for i in range(len(tokens) - size + 1)}
     best: tuple[float, int, KnownStop] | None = None
     for stop in stops:
         for alias in _aliases(stop.name):
-            for size in range(1, MAX_STOP_WORDS + 1):
-                for start in range(len(tokens) - size + 1):
-                    typed = "".join(tokens[start:start + size])
-                    score = _similarity(typed, alias)
-                    if score is None:
-                        continue
-                    rank = (score, int(line is not None and line in stop.lines), stop)
-                    if best is None or rank[:2] > best[:2]:
-                        best = rank
+            score = max((_similarity(t, alias) or 0.0 for t in typed if t[0] == alias[0]), default=0.0)
+            if not score:
+                continue
+            rank = (score, int(line is not None and line in stop.lines), stop)
+            if best is None or rank[:2] > best[:2]:
+                best = rank
     return best[2] if best else None
 
 
@@ -166,14 +166,18 @@ def _similarity(typed: str, alias: str) -> float | None:
         return 1.0
     if len(alias) < MIN_FUZZY_LENGTH or abs(len(typed) - len(alias)) > 3:
         return None
-    ratio = difflib.SequenceMatcher(None, typed, alias).ratio()
+    matcher = difflib.SequenceMatcher(None, typed, alias, autojunk=False)
+    if matcher.real_quick_ratio() < STOP_SIMILARITY or matcher.quick_ratio() < STOP_SIMILARITY:
+        return None  # upper bounds, cheap: most word runs end here
+    ratio = matcher.ratio()
     return ratio if ratio >= STOP_SIMILARITY else None
 
 
-def _aliases(name: str) -> set[str]:
+@lru_cache(maxsize=1024)
+def _aliases(name: str) -> frozenset[str]:
     """A stop name's forms to compare with, without spaces: the whole and its parts between "/"."""
     parts = [name, *name.split("/")] if "/" in name else [name]
-    return {normalise(part).replace(" ", "") for part in parts if normalise(part)}
+    return frozenset(normalise(part).replace(" ", "") for part in parts if normalise(part))
 
 
 def _phrase_pattern(entry: str) -> str:
