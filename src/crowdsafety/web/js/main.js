@@ -6,6 +6,7 @@ import { EventStream } from "./events.js";
 import { zoneForecastViews, FORECAST_ROUTE } from "./forecast.js";
 import { LEVELS, el, fmtDateTime, fmtNum, guard, levelBadge, setTimeZone, shortName } from "./format.js";
 import { initLang, lang, setLang, t, translateStatic } from "./i18n.js";
+import { incidentFeatures, loadIncidents, renderIncidents, showsIncidents } from "./incidents.js";
 import { SiteMap } from "./map.js";
 import { forgetKey, onKeyHandedOver } from "./session.js";
 import { signIn } from "./signin.js";
@@ -24,6 +25,7 @@ const state = {
   timeline: null,
   views: [],
   sensors: [],
+  incidents: [], // the latest incidents (control room only)
   selected: null,
   tab: "zones",
   anchor: 0, // ms: the latest computed interval
@@ -64,10 +66,12 @@ function update() {
 /** Fetch and redraw what depends on time: the zones, the list, the open panel. */
 async function refresh() {
   const cursor = state.timeline.cursor();
-  const [views, sensors, routes] = await Promise.all([loadZones(cursor), getJSON("/api/v1/sensors"),
-    has(ROUTES_ROUTE) ? getJSON(ROUTES_ROUTE) : null]);
+  const [views, sensors, routes, incidents] = await Promise.all([loadZones(cursor), getJSON("/api/v1/sensors"),
+    has(ROUTES_ROUTE) ? getJSON(ROUTES_ROUTE) : null, loadIncidents(state.me)]);
   state.views = views;
   state.sensors = sensors;
+  state.incidents = incidents;
+  state.map.setIncidents(incidentFeatures(incidents));
   state.map.setZones(views);
   state.map.setSensors(sensors);
   if (routes) state.map.setRoutes(routes);
@@ -133,6 +137,9 @@ async function renderTab() {
   }
   if (wall || state.tab === "alerts") jobs.push(renderAlerts(document.getElementById("panel-alerts"), state));
   if (wall || state.tab === "week") jobs.push(renderWeek(document.getElementById("panel-week"), state));
+  if ((wall || state.tab === "incidents") && showsIncidents(state.me)) {
+    renderIncidents(document.getElementById("panel-incidents"), state.incidents, update);
+  }
   await Promise.all(jobs);
 }
 
@@ -253,6 +260,7 @@ async function start() {
   state.timeline = new Timeline(document.getElementById("timeline"), {
     anchor: state.anchor, future: has(FORECAST_ROUTE), onChange: () => guard(update()),
   });
+  document.querySelector('[data-tab="incidents"]').hidden = !showsIncidents(state.me);
   controls();
   showClock();
   showWho();

@@ -187,11 +187,13 @@ export class SiteMap {
     }).addTo(this.routes);
   }
 
-  /** Hook for the incidents layer: a GeoJSON FeatureCollection of points with ``title``/``kind``. */
+  /** The incidents layer: a GeoJSON FeatureCollection of points with ``kind`` (category),
+   * ``symbol`` and ``label`` (shown on the marker, so never colour alone), ``status``, ``ref``
+   * and ``title`` (the tooltip). */
   setIncidents(collection) {
     this.incidents.clearLayers();
     L.geoJSON(collection, {
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 8, color: "#000", weight: 2, fillColor: "#cc79a7", fillOpacity: 1 }),
+      pointToLayer: (f, latlng) => L.marker(latlng, { icon: incidentIcon(f.properties), keyboard: false }),
       onEachFeature: (f, l) => l.bindTooltip(f.properties.title || f.properties.kind || ""),
     }).addTo(this.incidents);
   }
@@ -282,4 +284,19 @@ function centre(geometry) {
     }
   }
   return [y / (3 * area), x / (3 * area)];
+}
+
+/** A marker of an incident: its category's symbol and word, styled by category and status. */
+function incidentIcon(p) {
+  const box = document.createElement("div");
+  box.className = `incident-marker cat-${p.kind} incident-${p.status}`;
+  box.dataset.ref = p.ref || "";
+  const symbol = document.createElement("span");
+  symbol.className = "incident-symbol";
+  symbol.textContent = p.symbol || "?";
+  const label = document.createElement("span");
+  label.className = "incident-label";
+  label.textContent = p.label || p.kind || "";
+  box.append(symbol, label);
+  return L.divIcon({ className: "incident-marker-icon", html: box, iconSize: null });
 }

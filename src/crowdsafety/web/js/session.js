@@ -43,6 +43,7 @@ const ALLOWED = {
   dashboard: ["admin", "operator", "partner"],
   decision_log: CONTROL_ROOM,
   alert_actions: CONTROL_ROOM, // acknowledge and close; a partner only moves its own measures on
+  incidents: CONTROL_ROOM, // partners see no incidents
 };
 
 /** Whether the key ``me`` (the answer of ``GET /api/v1/whoami``) may use ``feature``. */
