@@ -29,4 +29,10 @@ class DeadLetter:
             raise ValueError(f"dead letter received_at must carry a time zone, got {self.received_at.isoformat()}")
         for name in ("where", "reason", "payload"):
             text = getattr(self, name)[:MAX_PAYLOAD_CHARS]  # cut first: scrubbing time grows with length
-            object.__setattr__(self, name, scrub(text)[:MAX_PAYLOAD_CHARS])
+            object.__setattr__(self, name, _storable(scrub(text))[:MAX_PAYLOAD_CHARS])
+
+
+def _storable(text: str) -> str:
+    """``text`` with lone surrogates (JSON can carry ``"\\ud800"``; no store takes them as UTF-8)
+    written as backslash escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
