@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import AsyncIterator
@@ -17,6 +18,7 @@ from crowdsafety import __version__
 from crowdsafety.api.routers import (
     access,
     alerts,
+    chat,
     dead_letters,
     decisions,
     forecasts,
@@ -35,6 +37,8 @@ from crowdsafety.api.method_not_allowed import AllowedMethods
 from crowdsafety.api.ratelimit import RowLimiter
 from crowdsafety.domain.privacy import PRIVACY_K
 from crowdsafety.service import Runtime
+from crowdsafety.service.chat_filing import incident_filer
+from crowdsafety.service.chat_sessions import ChatSessions
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
 from crowdsafety.service.retention import DailyRetention
@@ -84,8 +88,11 @@ def create_app(
     app.state.decider = decider
     app.state.row_limiter = row_limiter or RowLimiter()
     app.state.privacy_k = privacy_k
+    filer = incident_filer(runtime)
+    app.state.chat = (ChatSessions.for_site(Path(runtime.site.folder), filer) if runtime.site.folder
+                      else ChatSessions(filer))
     for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
-                   forecasts, live, keys, incidents, public_incidents):
+                   forecasts, live, keys, incidents, public_incidents, chat):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
     app.add_middleware(AllowedMethods)

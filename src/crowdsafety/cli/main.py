@@ -179,6 +179,7 @@ def _parse_time(text: str) -> datetime:
 
 
 from crowdsafety.cli import backtest as _backtest  # noqa: E402  (registers the backtest command)
+from crowdsafety.cli import chat as _chat  # noqa: E402  (registers chat-eval)
 from crowdsafety.cli import decide as _decide  # noqa: E402  (registers verify-log, alerts, ...)
 from crowdsafety.cli import demo as _demo  # noqa: E402  (registers the demo command)
 from crowdsafety.cli import feeds as _feeds  # noqa: E402  (crowdsafety feed parking|weather|events)
@@ -194,6 +195,7 @@ _decide.register(app)
 _backtest.register(app)
 _mqtt.register(app)
 _keys.register(app)
+_chat.register(app)
 _hotspots.register(app)
 _retention.register(app)
 _transit.register(_feeds.app)
