@@ -21,6 +21,7 @@ from crowdsafety.api.schemas import BODY_ERRORS, INVALID, IsoTime, Problem
 from crowdsafety.domain import StoreError
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.incident import IncidentCategory, IncidentSource, IncidentStatus, Urgency
+from crowdsafety.service import Runtime
 from crowdsafety.service import incidents as svc
 from crowdsafety.service.keys import actor
 
@@ -43,9 +44,11 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=500, description="at most this many")] = 500,
 ) -> list[IncidentOut]:
     """Incidents, newest first (by when they happened)."""
-    found = _read(lambda: runtime.store.incidents(start=_checked(start, "start"), end=_checked(end, "end"),
-                                                  status=None if status is None else IncidentStatus(status),
-                                                  limit=limit))
+    try:
+        found = runtime.store.incidents(start=_checked(start, "start"), end=_checked(end, "end"),
+                                        status=None if status is None else IncidentStatus(status), limit=limit)
+    except StoreError as exc:
+        raise HTTPException(422, str(exc)) from None
     return [IncidentOut.of(i) for i in found]
 
 
@@ -66,8 +69,8 @@ def post_incident(body: IncidentIn, runtime: RuntimeDep, key: ControlRoom) -> In
     report = svc.IncidentReport(
         source=IncidentSource(body.source), category=IncidentCategory(body.category), urgency=Urgency(body.urgency),
         description=body.description, at=body.at,
-        point=None if place.point is None else (place.point[0], place.point[1]), line=place.line, direction=place.direction,
-        stop_id=place.stop_id, vehicle=place.vehicle)
+        point=None if place.point is None else (place.point[0], place.point[1]), line=place.line,
+        direction=place.direction, stop_id=place.stop_id, vehicle=place.vehicle)
     try:
         incident = svc.report(runtime, report, who=actor(key), role=key.role.value)
     except svc.IncidentError as exc:
@@ -93,7 +96,7 @@ def post_incident_action(body: IncidentActionIn, runtime: RuntimeDep, key: Contr
     return _detail(runtime, ref)
 
 
-def _detail(runtime: RuntimeDep, ref: str) -> IncidentDetailOut:
+def _detail(runtime: Runtime, ref: str) -> IncidentDetailOut:
     incident = runtime.store.incident(ref)
     if incident is None:
         raise HTTPException(404, f"no incident with reference {ref!r}")
@@ -109,10 +112,3 @@ def _checked(moment: datetime | None, name: str) -> datetime | None:
         except (OverflowError, ValueError):
             raise HTTPException(422, f"{name}: {moment.isoformat()} is out of range") from None
     return moment
-
-
-def _read(call):  # type: ignore[no-untyped-def]
-    try:
-        return call()
-    except StoreError as exc:
-        raise HTTPException(422, str(exc)) from None

@@ -116,10 +116,10 @@ function card(incident, redraw) {
   head.append(symbol, el("strong", null, categoryName(incident.category)),
     el("span", `incident-status status-${incident.status}`, w(`status_${incident.status}`)));
   item.append(head);
-  const place = [incident.line && `${w("line")} ${incident.line}`, incident.stop_id && `${w("stop")} ${incident.stop_id}`,
-    ...incident.zone_ids].filter(Boolean).join(", ");
-  item.append(el("p", "incident-meta",
-    `${fmtDateTime(incident.at)} · ${w(`urgency_${incident.urgency}`)} · ${incident.ref}${place ? ` · ${place}` : ""}`));
+  const place = [incident.line && `${w("line")} ${incident.line}`,
+    incident.stop_id && `${w("stop")} ${incident.stop_id}`, ...incident.zone_ids].filter(Boolean).join(", ");
+  const meta = [fmtDateTime(incident.at), w(`urgency_${incident.urgency}`), incident.ref, place].filter(Boolean);
+  item.append(el("p", "incident-meta", meta.join(" · ")));
   if (incident.description) item.append(el("p", "incident-text", incident.description));
   if (incident.status === "resolved") return item;
 
