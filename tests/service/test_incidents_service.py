@@ -100,3 +100,21 @@ def test_recent_incidents_near_a_zone_are_risk_incidents_within_the_window(runti
     assert sorted(i.zone_id for i in found) == ["kurhaus", "palace_promenade"]
     assert all(incident.ref in i.description and "[phone]" in i.description for i in found)
     assert svc.risk_incidents(runtime, T0 + timedelta(minutes=20), 60) == ()
+
+
+def test_a_step_added_meanwhile_by_another_process_is_a_conflict(runtime, monkeypatch):
+    ref = svc.report(runtime, harassment(), who="chatbot", role="chatbot").ref
+    store = runtime.store
+    real_history = store.incident_history
+    calls = []
+
+    def stale_then_real(r):  # the first read misses a step another process is adding
+        calls.append(r)
+        return real_history(r)[:-1] if len(calls) == 1 else real_history(r)
+
+    svc.act(runtime, ref, IncidentAction.ASSIGN, who="desk 1", role="operator", note="team 1")
+    monkeypatch.setattr(store, "incident_history", stale_then_real)
+    with pytest.raises(svc.IncidentConflict, match="changed meanwhile"):
+        svc.act(runtime, ref, IncidentAction.ASSIGN, who="desk 2", role="operator", note="team 2")
+    monkeypatch.undo()
+    assert [u.note for u in store.incident_history(ref)] == ["reported by chatbot", "team 1"]

@@ -24,7 +24,7 @@ from pyproj import CRS, Transformer
 from shapely.geometry import Point, shape
 
 from crowdsafety.decide.risk import Incident as RiskIncident
-from crowdsafety.domain import CrowdSafetyError, Site
+from crowdsafety.domain import CrowdSafetyError, Site, StoreError
 from crowdsafety.domain.incident import (
     Incident,
     IncidentCategory,
@@ -50,7 +50,9 @@ MAX_TEXT = 2000
 #: Characters of an incident's text shown in a zone's risk reasons.
 RISK_TEXT = 80
 
-_lock = threading.Lock()  # orders this process's updates of one incident's history
+#: Orders this process's updates of incident histories; between processes (PostgreSQL) the store
+#: refuses a step that is not the next, answered as :class:`IncidentConflict`.
+_lock = threading.Lock()
 
 
 class IncidentError(CrowdSafetyError):
@@ -147,9 +149,14 @@ def act(runtime: Runtime, ref: str, action: IncidentAction, *, who: str, role: s
         status = {IncidentAction.ASSIGN: IncidentStatus.ASSIGNED, IncidentAction.RESOLVE: IncidentStatus.RESOLVED,
                   IncidentAction.ANSWER: incident.status}[IncidentAction(action)]
         seq = len(runtime.store.incident_history(ref)) + 1
-        after = runtime.store.update_incident(IncidentUpdate(
-            ref=ref, seq=seq, at=runtime.clock.now(), status=status, who=who, role=role, note=text,
-            answer=action is IncidentAction.ANSWER))
+        try:
+            after = runtime.store.update_incident(IncidentUpdate(
+                ref=ref, seq=seq, at=runtime.clock.now(), status=status, who=who, role=role, note=text,
+                answer=action is IncidentAction.ANSWER))
+        except StoreError:
+            if len(runtime.store.incident_history(ref)) >= seq:  # another process added a step first
+                raise IncidentConflict(f"incident {ref} was changed meanwhile: read it again and retry") from None
+            raise
     past = {IncidentAction.ASSIGN: "assigned", IncidentAction.ANSWER: "answered", IncidentAction.RESOLVE: "resolved"}
     audit.record(runtime, who=who, role=role, action=f"incident.{past[IncidentAction(action)]}", reason=text,
                  details=_details(after))
