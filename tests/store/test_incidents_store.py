@@ -6,7 +6,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import duckdb
+import psycopg
 import pytest
+from psycopg import sql
 
 from crowdsafety.domain import StoreError
 from crowdsafety.domain.incident import (
@@ -157,3 +159,20 @@ def test_a_version_2_duckdb_file_gains_the_incident_tables(tmp_path):
     assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("3",)]
     con.close()
     assert SCHEMA_VERSION == 3
+
+
+def test_a_version_2_postgresql_schema_gains_the_incident_tables(pg_schema):
+    from crowdsafety.store.postgres_store import PostgresStore
+
+    PostgresStore(pg_schema.url).close()
+    with psycopg.connect(pg_schema.server, connect_timeout=2, autocommit=True) as admin:
+        admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(pg_schema.name)))
+        admin.execute("DROP TABLE incidents, incident_updates, chat_messages")
+        admin.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        store = PostgresStore(pg_schema.url)
+        try:
+            store.add_incident(incident("CS-UPGR"), step("CS-UPGR", 1, IncidentStatus.NEW))
+            assert store.incident("CS-UPGR") == incident("CS-UPGR")
+        finally:
+            store.close()
+        assert admin.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
