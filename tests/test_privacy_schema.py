@@ -90,11 +90,6 @@ ALLOWED: dict[str, dict[str, str]] = {
         "who": "the staff member or 'system' that made the step", "role": "their role",
         "note": "free text (the control room's answer), scrubbed", "answer": "whether the note is the answer",
     },
-    "chat_messages": {
-        "seq": "order", "conversation_id": "a random id of one chat, not linked to a person or device",
-        "at": "time", "sender": "'passenger' or 'bot'",
-        "text": "free text, scrubbed before it is stored, deleted after the retention days",
-    },
 }
 
 #: Names that look personal but are not, and why.

@@ -98,7 +98,6 @@ def test_no_interface_can_change_the_log():
     from crowdsafety.store.postgres_store import PostgresStore
 
     retention = {"delete_observations_before"}  # raw observations only; the log is kept
-    retention |= {"delete_chat_messages_before"}  # conversation text only; incidents are kept
     retention |= {"update_incident"}  # appends a step to an incident's history, not to the log
     for cls in (Store, DuckDBStore, PostgresStore):
         names = [n for n in dir(cls) if not n.startswith("_") and n not in retention]

@@ -111,23 +111,6 @@ def test_incidents_are_listed_latest_first_within_a_span_and_status(store):
         store.incidents(start=datetime(2026, 8, 14))
 
 
-def test_chat_messages_are_kept_per_conversation_until_retention(store):
-    store.add_chat_message("conv-a", T0, "passenger", "someone is bothering me on tram 11")
-    store.add_chat_message("conv-a", T0 + timedelta(seconds=5), "bot", "Are you safe right now?")
-    store.add_chat_message("conv-b", T0 + timedelta(days=3), "passenger", "hallo")
-    assert store.chat_messages("conv-a") == [
-        (T0, "passenger", "someone is bothering me on tram 11"),
-        (T0 + timedelta(seconds=5), "bot", "Are you safe right now?"),
-    ]
-    assert store.chat_messages("conv-none") == []
-    store.add_incident(incident("CS-CHAT"), step("CS-CHAT", 1, IncidentStatus.NEW))
-    assert store.delete_chat_messages_before(T0 + timedelta(days=1)) == 2
-    assert store.chat_messages("conv-a") == []
-    assert len(store.chat_messages("conv-b")) == 1
-    assert store.incident("CS-CHAT") is not None  # the incident is kept
-    assert store.delete_chat_messages_before(T0 + timedelta(days=1)) == 0
-
-
 def test_incidents_survive_reopening(backend):
     if not backend.persistent:
         pytest.skip("in-memory store")
@@ -145,7 +128,7 @@ def test_a_version_2_duckdb_file_gains_the_incident_tables(tmp_path):
     path = str(tmp_path / "v2.duckdb")
     DuckDBStore(path).close()
     con = duckdb.connect(path)  # make it look like a version-2 file
-    for table in ("incidents", "incident_updates", "chat_messages"):
+    for table in ("incidents", "incident_updates"):
         con.execute(f"DROP TABLE {table}").fetchall()
     con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'").fetchall()
     con.close()
@@ -167,7 +150,7 @@ def test_a_version_2_postgresql_schema_gains_the_incident_tables(pg_schema):
     PostgresStore(pg_schema.url).close()
     with psycopg.connect(pg_schema.server, connect_timeout=2, autocommit=True) as admin:
         admin.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(pg_schema.name)))
-        admin.execute("DROP TABLE incidents, incident_updates, chat_messages")
+        admin.execute("DROP TABLE incidents, incident_updates")
         admin.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
         store = PostgresStore(pg_schema.url)
         try:

@@ -38,7 +38,7 @@ from crowdsafety.api.ratelimit import RowLimiter
 from crowdsafety.domain.privacy import PRIVACY_K
 from crowdsafety.service import Runtime
 from crowdsafety.service.chat_filing import incident_filer
-from crowdsafety.service.chat_sessions import ChatSessions
+from crowdsafety.service.chat_sessions import IDLE_S, ChatSessions
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
 from crowdsafety.service.retention import DailyRetention
@@ -55,12 +55,14 @@ def create_app(
     row_limiter: RowLimiter | None = None,
     privacy_k: int = PRIVACY_K,
     retention_days: int | None = None,
+    chat_keep_s: float = IDLE_S,
 ) -> FastAPI:
     """Build the app for ``runtime``; with ``refresh_every_s`` background threads keep the
     picture, the alerts and (given a ``forecaster``) the forecasts up to date without blocking
     requests. ``row_limiter``: each key's ingest rate (default :class:`RowLimiter`'s);
     ``privacy_k``: the smallest count public outputs show; ``retention_days``: raw observations
-    older than this are deleted daily by the refresh loop (None: kept)."""
+    older than this are deleted daily by the refresh loop (None: kept); ``chat_keep_s``: how long
+    a passenger conversation's text is kept in memory after its last message (never stored)."""
     decider = decider or build_decider(runtime)
     retention = DailyRetention(runtime, retention_days)
 
@@ -89,8 +91,8 @@ def create_app(
     app.state.row_limiter = row_limiter or RowLimiter()
     app.state.privacy_k = privacy_k
     filer = incident_filer(runtime)
-    app.state.chat = (ChatSessions.for_site(Path(runtime.site.folder), filer) if runtime.site.folder
-                      else ChatSessions(filer))
+    app.state.chat = (ChatSessions.for_site(Path(runtime.site.folder), filer, idle_s=chat_keep_s)
+                      if runtime.site.folder else ChatSessions(filer, idle_s=chat_keep_s))
     for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
                    forecasts, live, keys, incidents, public_incidents, chat):
         app.include_router(module.router)

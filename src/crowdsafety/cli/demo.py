@@ -150,7 +150,8 @@ def register(app: typer.Typer) -> None:
         feeder.start()
         try:
             settings = Settings.build(runtime.site, store_url=f"duckdb:///{path.resolve()}")
-            app = create_app(runtime, decider=decider, privacy_k=settings.privacy_k)
+            app = create_app(runtime, decider=decider, privacy_k=settings.privacy_k,
+                             chat_keep_s=60.0 * settings.chat_keep_minutes)
             uvicorn.run(app, host=host, port=port, log_level="warning")
         finally:
             stop.set()

@@ -157,7 +157,8 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
                       f"{site_dir} --role operator --name ...` on this store (the public page needs none).")
     app = create_app(runtime, refresh_every_s=settings.refresh_s if refresh else None,
                      forecaster=forecaster if refresh else None, privacy_k=settings.privacy_k,
-                     retention_days=settings.retention_days if refresh else None)
+                     retention_days=settings.retention_days if refresh else None,
+                     chat_keep_s=60.0 * settings.chat_keep_minutes)
     consumer = _mqtt.start_consumer_or_exit(runtime, mqtt) if mqtt else None
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -26,12 +26,15 @@ def resolve_site_dir(name_or_path: str) -> Path:
 class Settings:
     """``privacy_k``: smallest count public outputs show (``$CROWDSAFETY_PRIVACY_K``);
     ``retention_days``: raw observations older than this many days are deleted daily
-    (``$CROWDSAFETY_RETENTION_DAYS``; None keeps them all)."""
+    (``$CROWDSAFETY_RETENTION_DAYS``; None keeps them all); ``chat_keep_minutes``: a passenger
+    conversation's text is forgotten this long after its last message
+    (``$CROWDSAFETY_CHAT_KEEP_MINUTES``; it is never stored)."""
 
     store_url: str
     refresh_s: float = 5.0  # s between picture refreshes of a served site
     privacy_k: int = PRIVACY_K
     retention_days: int | None = None
+    chat_keep_minutes: int = 30
 
     @classmethod
     def build(cls, site: Site, *, store_url: str | None = None) -> "Settings":
@@ -42,7 +45,8 @@ class Settings:
         refresh = float(os.environ.get("CROWDSAFETY_REFRESH_S", "5"))
         k = _whole("CROWDSAFETY_PRIVACY_K", os.environ.get("CROWDSAFETY_PRIVACY_K"), 1) or PRIVACY_K
         days = _whole("CROWDSAFETY_RETENTION_DAYS", os.environ.get("CROWDSAFETY_RETENTION_DAYS"), MIN_RETENTION_DAYS)
-        return cls(store_url=url, refresh_s=refresh, privacy_k=k, retention_days=days)
+        keep = _whole("CROWDSAFETY_CHAT_KEEP_MINUTES", os.environ.get("CROWDSAFETY_CHAT_KEEP_MINUTES"), 1) or 30
+        return cls(store_url=url, refresh_s=refresh, privacy_k=k, retention_days=days, chat_keep_minutes=keep)
 
 
 def _whole(name: str, text: str | None, least: int) -> int | None:

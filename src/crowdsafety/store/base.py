@@ -191,19 +191,6 @@ class Store(Protocol):
         """An incident's history in ``seq`` order; empty for an unknown ref."""
         ...
 
-    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
-        """Keep one message of a conversation; ``text`` as given (callers scrub it)."""
-        ...
-
-    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
-        """A conversation's messages as (at, sender, text) in order."""
-        ...
-
-    def delete_chat_messages_before(self, before: datetime) -> int:
-        """Retention of conversation text: delete messages older than ``before``; incidents stay.
-        Returns the messages deleted."""
-        ...
-
     def close(self) -> None:
         ...
 

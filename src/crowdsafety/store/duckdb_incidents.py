@@ -1,10 +1,9 @@
-"""SQL of the DuckDB store's incidents and chat messages (added in store schema version 3).
+"""SQL of the DuckDB store's incidents (added in store schema version 3).
 
 Functions take the store's connection, held under its lock and inside its error translation.
 ``incidents`` holds one row per reference code (its ``status`` follows the history);
-``incident_updates`` is the append-only history; ``chat_messages`` keeps a conversation's
-scrubbed text until retention deletes it (the incident stays). Points are stored as ``x`` (lon)
-and ``y`` (lat) in WGS84.
+``incident_updates`` is the append-only history. Points are stored as ``x`` (lon) and ``y``
+(lat) in WGS84. Chat conversations are not stored: the chatbot keeps them in memory only.
 """
 
 from __future__ import annotations
@@ -51,16 +50,6 @@ INCIDENT_DDL: tuple[str, ...] = (
         PRIMARY KEY (ref, seq)
     )
     """,
-    "CREATE SEQUENCE IF NOT EXISTS chat_message_seq",
-    """
-    CREATE TABLE IF NOT EXISTS chat_messages (
-        seq BIGINT PRIMARY KEY DEFAULT nextval('chat_message_seq'),
-        conversation_id VARCHAR NOT NULL,
-        "at" TIMESTAMPTZ NOT NULL,
-        sender VARCHAR NOT NULL,
-        text VARCHAR NOT NULL
-    )
-    """,
 )
 
 _COLUMNS = ", ".join(f'"{c}"' if c == "at" else c for c in _rows.INCIDENT_COLUMNS)
@@ -98,21 +87,3 @@ def incident_history(con: duckdb.DuckDBPyConnection, ref: str) -> list[IncidentU
                        [ref]).fetchall()
     return [_rows.update(row) for row in rows]
 
-
-def add_chat_message(con: duckdb.DuckDBPyConnection, conversation_id: str, at: datetime, sender: str,
-                     text: str) -> None:
-    con.execute('INSERT INTO chat_messages (conversation_id, "at", sender, text) VALUES (?, ?, ?, ?)',
-                [conversation_id, _rows.utc(at), sender, text]).fetchall()
-
-
-def chat_messages(con: duckdb.DuckDBPyConnection, conversation_id: str) -> list[tuple[datetime, str, str]]:
-    rows = con.execute('SELECT "at", sender, text FROM chat_messages WHERE conversation_id = ? ORDER BY "at", seq',
-                       [conversation_id]).fetchall()
-    return [(_rows.utc(at), sender, text) for at, sender, text in rows]
-
-
-def delete_chat_messages_before(con: duckdb.DuckDBPyConnection, before: datetime) -> int:
-    before = _rows.utc(before)
-    (deleted,) = con.execute('SELECT count(*) FROM chat_messages WHERE "at" < ?', [before]).fetchall()[0]
-    con.execute('DELETE FROM chat_messages WHERE "at" < ?', [before]).fetchall()
-    return int(deleted)

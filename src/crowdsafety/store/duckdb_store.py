@@ -476,21 +476,6 @@ class DuckDBStore:
         with self._session() as con:
             return _incidents.incident_history(con, ref)
 
-    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
-        """Keep one (scrubbed) message of a conversation."""
-        with self._session() as con, _transaction(con):
-            _incidents.add_chat_message(con, conversation_id, at, sender, text)
-
-    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
-        """A conversation's messages as (at, sender, text), in order."""
-        with self._session() as con:
-            return _incidents.chat_messages(con, conversation_id)
-
-    def delete_chat_messages_before(self, before: datetime) -> int:
-        """Retention: delete chat messages older than ``before``; returns the messages deleted."""
-        with self._session() as con, _transaction(con):
-            return _incidents.delete_chat_messages_before(con, before)
-
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
     """The single row a statement returns (fetched to the end, so the connection is free)."""

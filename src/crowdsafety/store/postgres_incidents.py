@@ -1,4 +1,4 @@
-"""SQL of the PostgreSQL store's incidents and chat messages (store schema version 3).
+"""SQL of the PostgreSQL store's incidents (store schema version 3).
 
 Functions take a pooled connection inside the store's transaction and error translation. The
 tables mirror :mod:`crowdsafety.store.duckdb_incidents`; an update locks its incident's row, so
@@ -50,16 +50,6 @@ INCIDENT_DDL: tuple[str, ...] = (
         PRIMARY KEY (ref, seq)
     )
     """,
-    """
-    CREATE TABLE IF NOT EXISTS chat_messages (
-        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        conversation_id text COLLATE "C" NOT NULL,
-        "at" timestamptz NOT NULL,
-        sender text NOT NULL,
-        text text NOT NULL
-    )
-    """,
-    "CREATE INDEX IF NOT EXISTS chat_messages_conversation ON chat_messages (conversation_id, \"at\")",
 )
 
 _COLUMNS = ", ".join(f'"{c}"' if c == "at" else c for c in _rows.INCIDENT_COLUMNS)
@@ -100,17 +90,3 @@ def incident_history(conn: psycopg.Connection, ref: str) -> list[IncidentUpdate]
                         [ref]).fetchall()
     return [_rows.update(row) for row in rows]
 
-
-def add_chat_message(conn: psycopg.Connection, conversation_id: str, at: datetime, sender: str, text: str) -> None:
-    conn.execute('INSERT INTO chat_messages (conversation_id, "at", sender, text) VALUES (%s, %s, %s, %s)',
-                 [conversation_id, _rows.utc(at), sender, text])
-
-
-def chat_messages(conn: psycopg.Connection, conversation_id: str) -> list[tuple[datetime, str, str]]:
-    rows = conn.execute('SELECT "at", sender, text FROM chat_messages WHERE conversation_id = %s '
-                        'ORDER BY "at", seq', [conversation_id]).fetchall()
-    return [(_rows.utc(at), sender, text) for at, sender, text in rows]
-
-
-def delete_chat_messages_before(conn: psycopg.Connection, before: datetime) -> int:
-    return conn.execute('DELETE FROM chat_messages WHERE "at" < %s', [_rows.utc(before)]).rowcount

@@ -289,21 +289,6 @@ class PostgresStore:
         with self._session(f"reading the history of incident {ref!r}") as conn:
             return _incidents.incident_history(conn, ref)
 
-    def add_chat_message(self, conversation_id: str, at: datetime, sender: str, text: str) -> None:
-        """Keep one (scrubbed) message of a conversation."""
-        with self._session("storing a chat message") as conn:
-            _incidents.add_chat_message(conn, conversation_id, at, sender, text)
-
-    def chat_messages(self, conversation_id: str) -> list[tuple[datetime, str, str]]:
-        """A conversation's messages as (at, sender, text), in order."""
-        with self._session("reading chat messages") as conn:
-            return _incidents.chat_messages(conn, conversation_id)
-
-    def delete_chat_messages_before(self, before: datetime) -> int:
-        """Retention: delete chat messages older than ``before``; returns the messages deleted."""
-        with self._session("deleting old chat messages") as conn:
-            return _incidents.delete_chat_messages_before(conn, before)
-
 
 def _utc(moment: datetime, name: str) -> datetime:
     """``moment`` in UTC; a naive datetime is refused rather than guessed."""

@@ -11,14 +11,14 @@ refuses to open a file written with a newer version than it knows.
   :mod:`crowdsafety.store.duckdb_decisions` (``DECISION_DDL``).
 - ``forecasts``: issued forecasts, one row per (zone_id, model, issued_at, start), kept for
   judging them later: :mod:`crowdsafety.store.duckdb_forecasts` (``FORECAST_DDL``).
-- ``incidents``, their append-only ``incident_updates`` and ``chat_messages`` (conversation text,
-  deleted by retention): :mod:`crowdsafety.store.duckdb_incidents` (``INCIDENT_DDL``).
+- ``incidents`` and their append-only ``incident_updates``:
+  :mod:`crowdsafety.store.duckdb_incidents` (``INCIDENT_DDL``).
 """
 
 from __future__ import annotations
 
 SCHEMA_VERSION = 3  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access);
-#                     3: incidents, incident_updates, chat_messages (crowdsafety.store.duckdb_incidents)
+#                     3: incidents, incident_updates (crowdsafety.store.duckdb_incidents)
 
 META_TABLE = "meta"
 
