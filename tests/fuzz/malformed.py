@@ -151,7 +151,7 @@ def broken_documents(draw: st.DrawFn, doc: Any) -> Any:
         parent = parent[key]
     key = path[-1]
     if op == "replace":
-        parent[key] = draw(json_values)
+        parent[key] = draw(scalars if draw(st.booleans()) else json_values)
     elif op == "delete":
         del parent[key]
     elif op == "extra" and isinstance(parent[key], dict):
@@ -176,7 +176,7 @@ def corrupted(draw: st.DrawFn, text: str) -> bytes:
     overwritten, characters inserted, two lines swapped, a stray byte that is no UTF-8, or
     re-encoded in another encoding."""
     data = text
-    for _ in range(draw(st.integers(1, 3))):
+    for _ in range(draw(st.sampled_from([1, 1, 2, 3]))):
         n = len(data)
         i = draw(st.integers(0, n))
         j = draw(st.integers(i, min(n, i + 40)))
@@ -204,3 +204,31 @@ def corrupted(draw: st.DrawFn, text: str) -> bytes:
     elif tail:
         raw = data.encode(tail, errors="replace")
     return raw
+
+
+# -- TOML text of a document ------------------------------------------------------------------------
+
+def toml_text(doc: Any) -> str:
+    """``doc`` as TOML, nested tables inline (TOML has no null: None values are left out); a
+    document that is no table comes out as text TOML cannot read."""
+    if not isinstance(doc, dict):
+        return json.dumps(doc)
+    return "".join(f"{_toml_key(k)} = {_toml_value(v)}\n" for k, v in doc.items() if v is not None)
+
+
+def _toml_key(key: str) -> str:
+    return json.dumps(key)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value('' if v is None else v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
+    raise TypeError(f"no TOML for {type(value).__name__}")

@@ -108,7 +108,7 @@ def _site_settings(config: dict[str, Any], problems: _Problems) -> dict[str, Any
         ZoneInfo(str(tz))
         if not isinstance(tz, str):
             raise ValueError
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database, e.g. "Europe"
         problems.add(f, "timezone", f"unknown time zone {tz!r} (expected an IANA name such as 'Europe/Amsterdam')")
     out["timezone"] = tz
     minutes = config.get("interval_minutes")
@@ -195,8 +195,13 @@ def _zones(doc: dict[str, Any], config: dict[str, Any], crs: str, problems: _Pro
             continue
         metric = geometry.metric_shape(feature["geometry"], transformer)
         shapes[zid] = metric
-        area = props.get("area_m2", metric.area)
         numbers_ok = True
+        area = props.get("area_m2")  # null: not given
+        if area is None:
+            area = metric.area
+            if not area > 0:  # 0 or NaN: a sliver, or off the map of the CRS
+                problems.add(f, where, f"polygon has no area in {crs} (too small, or outside the area {crs} covers)")
+                numbers_ok = False
         counted = props.get("counted_entrances", 1.0)
         if not _is_number(counted) or not 0 < counted <= 1:
             problems.add(f, f"{where}.properties.counted_entrances", f"must be a share in (0, 1], got {counted!r}")
@@ -312,4 +317,9 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond any float
+        return False
