@@ -82,6 +82,7 @@ def test_the_key_in_the_fragment_is_used_then_wiped_from_the_address(mini_server
 def test_a_key_handed_over_while_the_form_is_open_is_used(mini_server, operator_key, page):
     page.goto(mini_server.url + "/?lang=en")
     expect(page.get_by_label("API key")).to_be_visible()
+    page.wait_for_load_state("networkidle")  # the form's own requests done: the restart aborts none of them
     page.goto(mini_server.url + f"/?lang=en#key={operator_key}")  # the same page: only the fragment changes
     page.wait_for_selector("body[data-ready=true]")
     assert page.evaluate("location.hash") == "" and page.evaluate(STORED) == operator_key
