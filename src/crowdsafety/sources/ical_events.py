@@ -46,6 +46,9 @@ _VISITORS_LINE = re.compile(
     r"^\s*(?:expected visitors|verwachte bezoekers|verwacht aantal bezoekers)\s*[:=]\s*(?:ca\.?|~)?\s*(\S+)",
     re.IGNORECASE | re.MULTILINE)
 _WHOLE = re.compile(r"\d{1,3}(?:([.,\u00a0 ])\d{3})(?:\1\d{3})*|\d+")
+#: Recurrence no planned event has, and whose expansion takes minutes (FREQ=SECONDLY over a
+#: year: millions of occurrences): such a series is left out before it is expanded.
+_TOO_OFTEN = {"SECONDLY", "MINUTELY"}
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,14 @@ class _Reader:
                 raise _Bad(f"{name} cannot be read ({message})")
             if "DTSTART" not in component:
                 raise _Bad("no DTSTART")
+            twice = [n for n in ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID") if isinstance(component.get(n), list)]
+            if twice:
+                raise _Bad(f"{', '.join(twice)} given more than once")
             if "DTEND" in component and _not_before(component["DTEND"].dt, component["DTSTART"].dt):
                 raise _Bad(f"DTEND {component['DTEND'].to_ical().decode()} is not after "
                            f"DTSTART {component['DTSTART'].to_ical().decode()}")
+            if rule := _too_often(component):
+                raise _Bad(f"RRULE {rule} repeats more often than hourly, as no planned event does")
         if str(master.get("STATUS", "")).upper() == "CANCELLED":
             raise _Bad("cancelled (STATUS:CANCELLED)")
 
@@ -231,6 +239,17 @@ def _visitors(event: Any, default: int | None) -> int:
     if not _WHOLE.fullmatch(raw):
         raise _Bad(f"{source}: expected visitors {raw!r} is not a whole number; occurrence left out")
     return int(re.sub(r"\D", "", raw))
+
+
+def _too_often(component: Any) -> str | None:
+    """The text of an RRULE repeating every second or minute (or at several seconds or minutes
+    of its period), else None."""
+    rules = component.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        if ({str(f).upper() for f in rule.get("FREQ", [])} & _TOO_OFTEN
+                or len(rule.get("BYSECOND", [])) > 1 or len(rule.get("BYMINUTE", [])) > 1):
+            return rule.to_ical().decode()
+    return None
 
 
 def _not_before(end: Any, start: Any) -> bool:
