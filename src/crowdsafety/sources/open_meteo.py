@@ -157,15 +157,18 @@ def _times(document: dict[str, Any], raw: Any, unit: Any, file: str) -> pd.Datet
     """The UTC instants of ``hourly.time``: strictly increasing whole hours."""
     if not isinstance(raw, list) or not raw:
         raise FeedError(f"{file}: hourly.time: missing or not a list of times")
-    if unit == "unixtime":
-        if not all(isinstance(t, int) and not isinstance(t, bool) for t in raw):
-            raise FeedError(f"{file}: hourly.time: unixtime must be whole seconds")
-        stamps = [datetime.fromtimestamp(t, tz=timezone.utc) for t in raw]
-    elif unit == "iso8601":
-        stamps = _local_times(raw, _zone(document, file), file)
-    else:
-        raise FeedError(f"{file}: hourly_units.time: unknown time format {unit!r} (iso8601 or unixtime)")
-    index = pd.DatetimeIndex(stamps).tz_convert("UTC")
+    try:
+        if unit == "unixtime":
+            if not all(isinstance(t, int) and not isinstance(t, bool) for t in raw):
+                raise FeedError(f"{file}: hourly.time: unixtime must be whole seconds")
+            stamps = [datetime.fromtimestamp(t, tz=timezone.utc) for t in raw]
+        elif unit == "iso8601":
+            stamps = _local_times(raw, _zone(document, file), file)
+        else:
+            raise FeedError(f"{file}: hourly_units.time: unknown time format {unit!r} (iso8601 or unixtime)")
+        index = pd.DatetimeIndex(stamps).tz_convert("UTC")
+    except (OverflowError, OSError, ValueError) as exc:  # a time outside the calendar or pandas' range
+        raise FeedError(f"{file}: hourly.time: a time out of range ({exc})") from None
     for i in range(len(index)):
         if index[i] != index[i].floor("h"):
             raise FeedError(f"{file}: hourly.time[{i}]: {raw[i]!r} is not on a whole hour")
@@ -209,14 +212,14 @@ def _column(name: str, raw: Any, unit: Any, stamps: pd.DatetimeIndex, file: str,
     variable = VARIABLES[name]
     if unit is None:
         raise _Refused("hourly_units gives no unit")
-    if unit not in variable.units:
+    if not isinstance(unit, str) or unit not in variable.units:
         raise _Refused(f"unknown unit {unit!r} (read: {', '.join(variable.units)})")
     if not isinstance(raw, list) or len(raw) != len(stamps):
         size = len(raw) if isinstance(raw, list) else "no list of"
         raise _Refused(f"{size} values for {len(stamps)} times")
     values = np.full(len(raw), np.nan)
     for i, value in enumerate(raw):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) <= 1e300:
             values[i] = value
         elif value is not None:
             problems.append(FeedProblem(file, f"hourly.{name}[{i}]", f"{_show(value)} is not a number; hour unknown"))
