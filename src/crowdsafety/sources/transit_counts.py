@@ -250,10 +250,13 @@ def _start(text: str, zone: ZoneInfo) -> datetime:
         stamp = datetime.fromisoformat(text)
     except ValueError:
         raise _Bad("start", f"unparsable time {text[:40]!r} (use ISO 8601, e.g. 2026-08-14T21:00:00+02:00)") from None
-    if stamp.tzinfo is not None:
-        return stamp.astimezone(timezone.utc)
-    early = stamp.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
-    late = stamp.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    try:
+        if stamp.tzinfo is not None:
+            return stamp.astimezone(timezone.utc)
+        early = stamp.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+        late = stamp.replace(tzinfo=zone, fold=1).astimezone(timezone.utc)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00
+        raise _Bad("start", f"{text[:40]!r} is out of range in UTC") from None
     if early == late:
         return early
     if early.astimezone(zone).replace(tzinfo=None) == stamp:
