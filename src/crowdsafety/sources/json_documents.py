@@ -37,7 +37,7 @@ def load_json_documents(data: bytes | str, file: str, *, json_lines: bool = Fals
     except (ValueError, RecursionError) as exc:
         raise FeedError(f"{file}: not valid JSON: {_reason(exc)}") from None
     documents, problems = [], []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may be in a string
         if not line.strip():
             continue
         try:

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crowdsafety.domain import CrowdSafetyError
+
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+class ObservationFileError(CrowdSafetyError, ValueError):
+    """A whole file cannot be read; the message names the file (and the line). A ValueError too,
+    as it was before this class."""
 
 
 @dataclass
@@ -28,27 +35,27 @@ class ParsedFile:
 
 
 def read_observation_file(path: str | Path) -> ParsedFile:
-    """Read a ``.csv`` or ``.jsonl``/``.ndjson``/``.json`` file; raises ValueError for the whole file."""
+    """Read a ``.csv`` or ``.jsonl``/``.ndjson``/``.json`` file; raises ObservationFileError for the whole file."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"{path}: no such file")
+        raise ObservationFileError(f"{path}: no such file")
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise ValueError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
+        raise ObservationFileError(f"{path}: larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise ObservationFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _parse_csv(str(path), text)
     if suffix in (".jsonl", ".ndjson", ".json"):
         return _parse_json_lines(str(path), text)
-    raise ValueError(f"{path}: unknown file type {suffix!r} (expected .csv or .jsonl)")
+    raise ObservationFileError(f"{path}: unknown file type {suffix!r} (expected .csv or .jsonl)")
 
 
 def _parse_json_lines(path: str, text: str) -> ParsedFile:
     parsed = ParsedFile(path)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):  # not splitlines: U+2028 may be in a string
         if not line.strip():
             continue
         try:
@@ -69,10 +76,10 @@ def _parse_csv(path: str, text: str) -> ParsedFile:
     except StopIteration:
         return parsed
     except csv.Error as exc:
-        raise ValueError(f"{path}: line 1: unreadable CSV header ({exc})") from None
+        raise ObservationFileError(f"{path}: line 1: unreadable CSV header ({exc})") from None
     missing = {"sensor_id", "start", "metric", "value"} - set(header)
     if missing:
-        raise ValueError(f"{path}: line 1: header lacks column(s) {', '.join(sorted(missing))}")
+        raise ObservationFileError(f"{path}: line 1: header lacks column(s) {', '.join(sorted(missing))}")
     while True:
         try:
             cells = next(reader)
