@@ -29,7 +29,7 @@ from .malformed import INPUTS, MINI_IDS, NOW, broken_rows, dump, fuzz_settings, 
 
 TOPIC = "crowdsafety/mini/sensors/"
 #: Batches of 25-40 messages: enough for INPUTS messages.
-BATCHES = 330
+BATCHES = 345
 
 
 @st.composite
