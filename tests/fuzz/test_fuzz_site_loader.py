@@ -11,7 +11,6 @@ folder of the tz database, zones that overlap). ``load_site`` must return a site
 from __future__ import annotations
 
 import copy
-import functools
 import json
 import shutil
 import tempfile
@@ -24,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crowdsafety.domain import Site, SiteDefinitionError
-from crowdsafety.sites import geometry, load_site
+from crowdsafety.sites import load_site
 
 from .malformed import INPUTS, broken_documents, corrupted, fuzz_settings, toml_text
 
@@ -132,11 +131,9 @@ def _check_problems(error: SiteDefinitionError, content: bytes) -> None:
 
 
 @pytest.fixture
-def site_folders(tmp_path_factory, monkeypatch) -> dict[str, Path]:
+def site_folders(tmp_path_factory) -> dict[str, Path]:
     """Per file of the site, a copy of the mini site whose that file the test overwrites (in
-    memory where the system has a RAM disk: each load writes a file). ``to_metric`` is cached:
-    building a transformer takes ~50 ms and the loader asks twice per load."""
-    monkeypatch.setattr(geometry, "to_metric", functools.lru_cache(maxsize=64)(geometry.to_metric))
+    memory where the system has a RAM disk: each load writes a file)."""
     shm = Path("/dev/shm")
     root = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() else tmp_path_factory.mktemp("sites")
     folders = {}
