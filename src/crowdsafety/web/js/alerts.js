@@ -6,13 +6,13 @@ import { getJSON, has, postJSON } from "./api.js";
 import { el, fmtDateTime, fmtPct, fmtTime, levelBadge } from "./format.js";
 import { t } from "./i18n.js";
 import { may } from "./session.js";
+import { loadOperator, operatorFields } from "./operator.js";
 
 const ALERTS_ROUTE = "/api/v1/alerts";
 const ACTION_ROUTE = "/api/v1/alerts/{}/actions";
 const LOG_ROUTE = "/api/v1/decisions";
 const LOG_SHOWN = 40;
 const PAGE = 500;
-const WHO_KEY = "crowdsafety.operator";
 /** Audit entries of routine data flow: kept in the log, not shown among the decisions. */
 const ROUTINE = new Set(["observations.ingested", "retention.applied"]);
 
@@ -35,7 +35,8 @@ export async function renderAlerts(container, state) {
   const list = el("div", "alert-list");
   alerts.forEach((alert, i) => list.append(alertCard(alert, state, () => renderAlerts(container, state), i === 0)));
   if (!alerts.length) list.append(el("p", "note", t("no_alerts")));
-  container.replaceChildren(el("h2", null, `${t("open_alerts")} (${alerts.length})`), operator(), list);
+  const desk = operatorFields("operator", t);
+  container.replaceChildren(el("h2", null, `${t("open_alerts")} (${alerts.length})`), desk, list);
   if (showLog) container.append(el("h3", null, t("decision_log")), logList());
 }
 
@@ -54,29 +55,6 @@ async function readNew() {
     }
     if (page.length < PAGE) return;
   }
-}
-
-function operator() {
-  const saved = loadOperator();
-  const box = el("div", "operator actions");
-  for (const [key, label] of [["who", "who"], ["role", "role"]]) {
-    const input = el("input");
-    input.id = `operator-${key}`;
-    input.placeholder = t(label);
-    input.setAttribute("aria-label", t(label));
-    input.value = saved[key] || "";
-    input.addEventListener("change", () => saveOperator({ ...loadOperator(), [key]: input.value.trim() }));
-    box.append(input);
-  }
-  return box;
-}
-
-function loadOperator() {
-  try { return JSON.parse(localStorage.getItem(WHO_KEY)) || {}; } catch { return {}; }
-}
-
-function saveOperator(value) {
-  try { localStorage.setItem(WHO_KEY, JSON.stringify(value)); } catch { /* storage may be disabled */ }
 }
 
 function subjectName(alert, state) {

@@ -6,10 +6,10 @@ import { getJSON, has, postJSON } from "./api.js";
 import { el, fmtDateTime } from "./format.js";
 import { lang } from "./i18n.js";
 import { may } from "./session.js";
+import { loadOperator, operatorFields } from "./operator.js";
 
 const LIST_ROUTE = "/api/v1/incidents";
 const ACTION_ROUTE = "/api/v1/incidents/{}/actions";
-const WHO_KEY = "crowdsafety.operator"; // shared with the alerts panel: who is at the desk
 const SHOWN = 100;
 
 /** Per category: a symbol for the marker and the list (with the word next to it). */
@@ -80,30 +80,8 @@ export function renderIncidents(container, incidents, redraw) {
   const list = el("div", "incident-list");
   for (const incident of incidents) list.append(card(incident, redraw));
   if (!incidents.length) list.append(el("p", "note", w("none")));
-  container.replaceChildren(el("h2", null, `${w("title")} (${incidents.length})`), operator(), list);
-}
-
-function operator() {
-  const saved = loadOperator();
-  const box = el("div", "operator actions");
-  for (const key of ["who", "role"]) {
-    const input = el("input");
-    input.id = `incident-operator-${key}`;
-    input.placeholder = w(key);
-    input.setAttribute("aria-label", w(key));
-    input.value = saved[key] || "";
-    input.addEventListener("change", () => saveOperator({ ...loadOperator(), [key]: input.value.trim() }));
-    box.append(input);
-  }
-  return box;
-}
-
-function loadOperator() {
-  try { return JSON.parse(localStorage.getItem(WHO_KEY)) || {}; } catch { return {}; }
-}
-
-function saveOperator(value) {
-  try { localStorage.setItem(WHO_KEY, JSON.stringify(value)); } catch { /* storage may be disabled */ }
+  const desk = operatorFields("incident-operator", w);
+  container.replaceChildren(el("h2", null, `${w("title")} (${incidents.length})`), desk, list);
 }
 
 function card(incident, redraw) {
