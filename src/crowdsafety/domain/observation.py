@@ -30,6 +30,7 @@ METRICS_BY_KIND: dict[SensorKind, dict[str, bool]] = {
     SensorKind.PARKING: {"occupied": True, "capacity": True},
     SensorKind.TRANSIT: {"boardings": True, "alightings": True},
     SensorKind.TRAFFIC: {"vehicles": True},
+    SensorKind.AERIAL_ESTIMATE: {"count": True},
     SensorKind.WEATHER: {
         "temperature_c": False,
         "precipitation_mm": False,

@@ -19,6 +19,7 @@ class SensorKind(str, Enum):
     TRANSIT = "transit"  # boardings/alightings at a stop
     TRAFFIC = "traffic"  # vehicle counts
     WEATHER = "weather"
+    AERIAL_ESTIMATE = "aerial_estimate"  # people counted from a drone while a flight covers the zone
 
 
 #: Kinds whose values are people in or through a zone (they feed the picture directly).
