@@ -17,10 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from crowdsafety import __version__
 from crowdsafety.api.routers import (
     access,
+    aerial,
     alerts,
     chat,
     dead_letters,
     decisions,
+    flights,
     forecasts,
     incidents,
     keys,
@@ -94,7 +96,7 @@ def create_app(
     app.state.chat = (ChatSessions.for_site(Path(runtime.site.folder), filer, idle_s=chat_keep_s)
                       if runtime.site.folder else ChatSessions(filer, idle_s=chat_keep_s))
     for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
-                   forecasts, live, keys, incidents, public_incidents, chat):
+                   forecasts, live, keys, incidents, public_incidents, chat, flights, aerial):
         app.include_router(module.router)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
     app.add_middleware(AllowedMethods)
