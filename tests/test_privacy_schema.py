@@ -90,6 +90,21 @@ ALLOWED: dict[str, dict[str, str]] = {
         "who": "the staff member or 'system' that made the step", "role": "their role",
         "note": "free text (the control room's answer), scrubbed", "answer": "whether the note is the answer",
     },
+    "flights": {
+        **{c: "a registered drone flight: what, where, when, how high" for c in (
+            "id", "site_id", "purpose", "area", "window_start", "window_end", "max_altitude_m", "registered_at",
+            "status", "started_at", "ended_at")},
+        "operator": "the operating organisation (police, municipality, a contractor), not a pilot's name",
+        "permit": "the operator's permit or registration number, issued to the organisation",
+        "aircraft": "type and registration of the drone (an aircraft, not a person's device)",
+    },
+    "aerial_observations": {
+        **{c: "what a flight saw, as metadata: no imagery is stored" for c in (
+            "id", "flight_id", "site_id", "category", "at", "received_at", "incident_ref", "zone_ids")},
+        "geometry": "a point or polygon in public space, not a person's track",
+        "people": "a crowd estimate: a count of people in an area, no one identified",
+        "description": "free text, scrubbed (service.aerial, domain.privacy.scrub)",
+    },
 }
 
 #: Names that look personal but are not, and why.

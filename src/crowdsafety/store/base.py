@@ -18,6 +18,7 @@ from crowdsafety.domain import SensorHealth, StoreError, ZoneState
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.flight import AerialObservation, Flight, FlightStatus
 from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 
 
@@ -189,6 +190,39 @@ class Store(Protocol):
 
     def incident_history(self, ref: str) -> list[IncidentUpdate]:
         """An incident's history in ``seq`` order; empty for an unknown ref."""
+        ...
+
+    # -- the flight register and what flights saw (aerial observations, append-only) ------------
+
+    def put_flight(self, flight: Flight) -> None:
+        """Store a newly registered flight; StoreError if its id exists."""
+        ...
+
+    def update_flight(self, flight: Flight) -> None:
+        """Set the status, ``started_at`` and ``ended_at`` of a stored flight to ``flight``'s;
+        StoreError for an unknown id. Its other fields never change."""
+        ...
+
+    def flight(self, flight_id: str) -> Flight | None:
+        """One flight by id, or None."""
+        ...
+
+    def flights(self, *, status: FlightStatus | None = None, start: datetime | None = None,
+                end: datetime | None = None, limit: int = 500) -> list[Flight]:
+        """Flights whose window overlaps [start, end), optionally with ``status``; latest window
+        start first (then by id)."""
+        ...
+
+    def add_aerial_observations(self, rows: Sequence[AerialObservation]) -> int:
+        """Store ``rows`` in one transaction; an id already stored (or repeated in ``rows``) is
+        skipped, so re-uploads are harmless. StoreError, storing nothing, when a row's flight is
+        unknown. Returns the number of rows newly stored."""
+        ...
+
+    def aerial_observations(self, *, flight_id: str | None = None, start: datetime | None = None,
+                            end: datetime | None = None, limit: int = 1000) -> list[AerialObservation]:
+        """Aerial observations (of ``flight_id`` when given) whose ``at`` is in [start, end), by
+        ``at`` then id, at most ``limit``."""
         ...
 
     def close(self) -> None:

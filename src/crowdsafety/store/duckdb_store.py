@@ -40,9 +40,11 @@ from crowdsafety.domain import (
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.flight import AerialObservation, Flight, FlightStatus
 from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 from crowdsafety.store import duckdb_access as _access
 from crowdsafety.store import duckdb_decisions as _decisions
+from crowdsafety.store import duckdb_flights as _flights
 from crowdsafety.store import duckdb_forecasts as _forecasts
 from crowdsafety.store import duckdb_incidents as _incidents
 from crowdsafety.store.base import AppendResult
@@ -127,7 +129,7 @@ class DuckDBStore:
             )
         with _transaction(con):
             tables_ddl = (DDL + _decisions.DECISION_DDL + _forecasts.FORECAST_DDL + _access.ACCESS_DDL
-                          + _incidents.INCIDENT_DDL)
+                          + _incidents.INCIDENT_DDL + _flights.FLIGHT_DDL)
             for statement in tables_ddl:
                 _run(con, statement)  # all IF NOT EXISTS: an older store gains the newer tables
             _run(
@@ -475,6 +477,41 @@ class DuckDBStore:
         """An incident's history in order; empty for an unknown ref."""
         with self._session() as con:
             return _incidents.incident_history(con, ref)
+
+    # -- flights and aerial observations (SQL in duckdb_flights) ---------------------------------
+
+    def put_flight(self, flight: Flight) -> None:
+        """Store a newly registered flight; StoreError if its id exists."""
+        with self._session() as con, _transaction(con):
+            _flights.put_flight(con, flight)
+
+    def update_flight(self, flight: Flight) -> None:
+        """Set a stored flight's status, started_at and ended_at; StoreError for an unknown id."""
+        with self._session() as con, _transaction(con):
+            _flights.update_flight(con, flight)
+
+    def flight(self, flight_id: str) -> Flight | None:
+        """One flight by id, or None."""
+        with self._session() as con:
+            found = _flights.flights(con, flight_id=flight_id, limit=1)
+        return found[0] if found else None
+
+    def flights(self, *, status: FlightStatus | None = None, start: datetime | None = None,
+                end: datetime | None = None, limit: int = 500) -> list[Flight]:
+        """Flights whose window overlaps [start, end), with ``status``; latest window start first."""
+        with self._session() as con:
+            return _flights.flights(con, status=status, start=start, end=end, limit=limit)
+
+    def add_aerial_observations(self, rows: Sequence[AerialObservation]) -> int:
+        """Store ``rows`` in one transaction, skipping ids already stored; returns rows stored."""
+        with self._session() as con, _transaction(con):
+            return _flights.add_aerial_observations(con, rows)
+
+    def aerial_observations(self, *, flight_id: str | None = None, start: datetime | None = None,
+                            end: datetime | None = None, limit: int = 1000) -> list[AerialObservation]:
+        """Aerial observations (of ``flight_id``) with ``at`` in [start, end), by ``at``."""
+        with self._session() as con:
+            return _flights.aerial_observations(con, flight_id=flight_id, start=start, end=end, limit=limit)
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:

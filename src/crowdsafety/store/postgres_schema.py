@@ -24,6 +24,7 @@ from psycopg import sql
 from crowdsafety.domain import StoreError
 from crowdsafety.store.forecast_rows import PROBABILITY_COLUMNS, QUANTILE_COLUMNS
 from crowdsafety.store.postgres_connection import Target
+from crowdsafety.store.postgres_flights import FLIGHT_DDL
 from crowdsafety.store.postgres_incidents import INCIDENT_DDL
 from crowdsafety.store.schema import META_TABLE, SCHEMA_VERSION
 
@@ -156,6 +157,8 @@ DDL: tuple[str, ...] = (
     """,
     # -- schema version 3: incidents and chat messages ---------------------------------------------
     *INCIDENT_DDL,
+    # -- schema version 4: the flight register and aerial observations ----------------------------
+    *FLIGHT_DDL,
 )
 
 

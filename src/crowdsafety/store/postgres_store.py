@@ -24,10 +24,12 @@ from crowdsafety.domain import SensorHealth, StoreError, ZoneState
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
+from crowdsafety.domain.flight import AerialObservation, Flight, FlightStatus
 from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
 from crowdsafety.store import postgres_access as _access
 from crowdsafety.store import postgres_decisions as _decisions
 from crowdsafety.store import postgres_derived as _derived
+from crowdsafety.store import postgres_flights as _flights
 from crowdsafety.store import postgres_forecasts as _forecasts
 from crowdsafety.store import postgres_incidents as _incidents
 from crowdsafety.store import postgres_observations as _observations
@@ -288,6 +290,41 @@ class PostgresStore:
         """An incident's history in order; empty for an unknown ref."""
         with self._session(f"reading the history of incident {ref!r}") as conn:
             return _incidents.incident_history(conn, ref)
+
+    # -- flights and aerial observations ---------------------------------------------------------
+
+    def put_flight(self, flight: Flight) -> None:
+        """Store a newly registered flight; StoreError if its id exists."""
+        with self._session(f"storing flight {flight.id!r}") as conn:
+            _flights.put_flight(conn, flight)
+
+    def update_flight(self, flight: Flight) -> None:
+        """Set a stored flight's status, started_at and ended_at; StoreError for an unknown id."""
+        with self._session(f"updating flight {flight.id!r}") as conn:
+            _flights.update_flight(conn, flight)
+
+    def flight(self, flight_id: str) -> Flight | None:
+        """One flight by id, or None."""
+        with self._session(f"reading flight {flight_id!r}") as conn:
+            found = _flights.flights(conn, flight_id=flight_id, limit=1)
+        return found[0] if found else None
+
+    def flights(self, *, status: FlightStatus | None = None, start: datetime | None = None,
+                end: datetime | None = None, limit: int = 500) -> list[Flight]:
+        """Flights whose window overlaps [start, end), with ``status``; latest window start first."""
+        with self._session("reading flights") as conn:
+            return _flights.flights(conn, status=status, start=start, end=end, limit=limit)
+
+    def add_aerial_observations(self, rows: Sequence[AerialObservation]) -> int:
+        """Store ``rows`` in one transaction, skipping ids already stored; returns rows stored."""
+        with self._session(f"storing {len(rows)} aerial observations") as conn:
+            return _flights.add_aerial_observations(conn, rows)
+
+    def aerial_observations(self, *, flight_id: str | None = None, start: datetime | None = None,
+                            end: datetime | None = None, limit: int = 1000) -> list[AerialObservation]:
+        """Aerial observations (of ``flight_id``) with ``at`` in [start, end), by ``at``."""
+        with self._session("reading aerial observations") as conn:
+            return _flights.aerial_observations(conn, flight_id=flight_id, start=start, end=end, limit=limit)
 
 
 def _utc(moment: datetime, name: str) -> datetime:

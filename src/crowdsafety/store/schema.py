@@ -13,12 +13,15 @@ refuses to open a file written with a newer version than it knows.
   judging them later: :mod:`crowdsafety.store.duckdb_forecasts` (``FORECAST_DDL``).
 - ``incidents`` and their append-only ``incident_updates``:
   :mod:`crowdsafety.store.duckdb_incidents` (``INCIDENT_DDL``).
+- ``flights`` (the flight register) and ``aerial_observations`` (what flights saw, never
+  imagery): :mod:`crowdsafety.store.duckdb_flights` (``FLIGHT_DDL``).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access);
-#                     3: incidents, incident_updates (crowdsafety.store.duckdb_incidents)
+SCHEMA_VERSION = 4  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access);
+#                     3: incidents, incident_updates (crowdsafety.store.duckdb_incidents);
+#                     4: flights, aerial_observations (crowdsafety.store.duckdb_flights)
 
 META_TABLE = "meta"
 
