@@ -21,6 +21,10 @@ intervals), worst first:
   (or, where none of them reported lately, of the site) changed within that many intervals.
 - **OK** otherwise. ``detail`` says why in words.
 
+A drone's estimate (the virtual sensor ``aerial:<zone>``) reports only while a flight covers its
+zone: it is never NO_DATA, STALE or FROZEN, only SPIKE when its latest value is impossible, and
+it is no neighbour whose moving makes another sensor FROZEN.
+
 The same code judges every interval of a replay at once (:class:`HealthCheck`), so the rolling
 health of ``compute_states`` and a single ``assess_health`` agree.
 """
@@ -115,6 +119,8 @@ class HealthCheck:
         codes = np.full(stale.shape, OK, dtype=np.int8)
         for mask, code in ((frozen, FROZEN), (spike, SPIKE), (stale, STALE), (never, NO_DATA)):
             codes[mask] = code
+        aerial = index.is_aerial
+        codes[:, aerial] = np.where(spike[:, aerial], SPIKE, OK)
         self.codes = codes
 
     def healthy(self) -> np.ndarray:
@@ -262,8 +268,9 @@ def _prior_median(values: np.ndarray, rows: np.ndarray, cols: np.ndarray, window
 
 
 def _neighbours_move(index: SiteIndex, moving: np.ndarray, active: np.ndarray) -> np.ndarray:
-    """[rows, S]: another people sensor of a shared zone moved (or, none active there, of the site)."""
-    people = index.is_people
+    """[rows, S]: another standing people sensor (not a drone's estimate) of a shared zone moved
+    (or, none active there, of the site)."""
+    people = index.is_people & ~index.is_aerial
     ms, mz = index.member_sensor, index.member_zone
     moving = moving & people
     active = active & people

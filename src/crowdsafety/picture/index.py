@@ -1,15 +1,16 @@
 """A site pre-indexed as numpy arrays, built once per site and reused every interval.
 
 Observations become a row of *columns*, one per (people sensor, metric): ``count`` for a
-zone_count sensor, ``devices`` for a device_count sensor, ``in``/``out``/``passes`` for a
-line_count sensor; columns of one sensor are contiguous. *Links* tie columns to zones with the
+zone_count or aerial_estimate sensor, ``devices`` for a device_count sensor, ``in``/``out``/``passes``
+for a line_count sensor; columns of one sensor are contiguous. *Links* tie columns to zones with the
 factor or sign each estimator needs, so an interval is estimated with array operations and
 ``np.bincount`` per zone instead of Python loops over zones. A line counter feeds the in/out
 counts of a zone graded by density or count (its presence too where the zone is fully counted,
 see :data:`~crowdsafety.picture.balance.FULLY_COUNTED`), and the flow and Little's-law presence
 of a zone graded by flow; only its first two zones count (``in`` enters the first, leaves the
 second). Every link also names its *member*, the (sensor, zone) pair, so the picture can tell
-which sensors fed which zone.
+which sensors fed which zone. Aerial estimates (a drone over the zone, now and then) are
+members too, but not *standing* ones: a zone is not short of data while no drone flies over it.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import METRICS_BY_KIND, LevelBasis, SensorKind, Site
-from crowdsafety.picture import balance, device_count, flow, zone_count
+from crowdsafety.picture import aerial, balance, device_count, flow, zone_count
 from crowdsafety.picture.levels import BASIS_CODES
 
 #: Metric columns per people sensor kind, in column order.
@@ -28,6 +29,7 @@ PEOPLE_METRICS: dict[SensorKind, tuple[str, ...]] = {
     SensorKind.ZONE_COUNT: ("count",),
     SensorKind.DEVICE_COUNT: ("devices",),
     SensorKind.LINE_COUNT: ("in", "out", "passes"),
+    SensorKind.AERIAL_ESTIMATE: ("count",),
 }
 #: Every metric any sensor may report (observation metrics outside the site's columns are ignored).
 ALL_METRICS: tuple[str, ...] = tuple(dict.fromkeys(m for ms in METRICS_BY_KIND.values() for m in ms))
@@ -88,6 +90,8 @@ class SiteIndex:
         self.sensor_pos = {s: i for i, s in enumerate(self.sensor_ids)}
         self.metric_lookup = pd.Index(ALL_METRICS)
         self.is_people = np.array([s.kind in PEOPLE_METRICS for s in site.sensors], dtype=bool)
+        #: Drone estimates: they report only while a flight covers their zone.
+        self.is_aerial = np.array([s.kind is SensorKind.AERIAL_ESTIMATE for s in site.sensors], dtype=bool)
 
         col_sensor, self.col_lut, rows, members = _columns_and_links(site)
 
@@ -106,21 +110,30 @@ class SiteIndex:
         self.lines = Links.from_rows(rows["lines"])
         #: col = the ``passes`` column (``in`` + ``out`` where a counter reports no passes): a = width m.
         self.flows = Links.from_rows(rows["flows"])
+        #: Drone crowd estimates: b = relative sd.
+        self.aerials = Links.from_rows(rows["aerials"])
         mem = np.array(members, dtype=np.int64).reshape(-1, 2)
         self.member_sensor, self.member_zone = mem[:, 0], mem[:, 1]
+        self.member_aerial = self.is_aerial[self.member_sensor]
 
         n_zones = len(zones)
-        self.n_people = np.bincount(self.member_zone, minlength=n_zones)
+        #: Standing people sensors per zone (all but the aerial estimates).
+        self.n_people = np.bincount(self.member_zone[~self.member_aerial], minlength=n_zones)
         self.n_lines = np.bincount(self.lines.zone, minlength=n_zones)
         #: Zones whose presence follows the in/out balance: counters on (nearly) every entrance.
         self.is_balance = (self.n_lines > 0) & (self.counted_entrances >= balance.FULLY_COUNTED)
         direct_zones = np.concatenate([self.counts.zone, self.devices.zone, self.littles.zone])
         self.has_direct = np.bincount(direct_zones, minlength=n_zones) > 0
-        #: Per zone, the positions of its members (its people sensors), and their sensor ids.
+        #: Per zone, the positions of its members (its people sensors), the sensor ids of its
+        #: standing members, and the positions of its aerial members.
         self.zone_members: list[list[int]] = [[] for _ in zones]
         for m, (_, z) in enumerate(members):
             self.zone_members[z].append(m)
-        self.all_sources = [tuple(self.sensor_ids[s] for s in self.member_sensor[group]) for group in self.zone_members]
+        self.all_sources = [
+            tuple(self.sensor_ids[self.member_sensor[m]] for m in group if not self.member_aerial[m])
+            for group in self.zone_members
+        ]
+        self.zone_aerials = [[m for m in group if self.member_aerial[m]] for group in self.zone_members]
 
     @property
     def n_zones(self) -> int:
@@ -153,7 +166,7 @@ def _columns_and_links(site: Site) -> tuple[list[int], np.ndarray, dict[str, lis
     col_sensor: list[int] = []
     col_lut = np.full((len(site.sensors), len(ALL_METRICS)), -1, dtype=np.int64)
     rows: dict[str, list[LinkRow]] = {
-        "counts": [], "devices": [], "littles": [], "lines": [], "flows": []
+        "counts": [], "devices": [], "littles": [], "lines": [], "flows": [], "aerials": []
     }
     members: list[tuple[int, int]] = []
     for s, sensor in enumerate(site.sensors):
@@ -175,6 +188,8 @@ def _columns_and_links(site: Site) -> tuple[list[int], np.ndarray, dict[str, lis
             elif sensor.kind is SensorKind.DEVICE_COUNT:
                 calibration = device_count.calibration(sensor)
                 rows["devices"].append((col, z, calibration, device_count.reliability(sensor), share, member[z]))
+            elif sensor.kind is SensorKind.AERIAL_ESTIMATE:
+                rows["aerials"].append((col, z, 1.0, aerial.reliability(sensor), share, member[z]))
         if sensor.kind is not SensorKind.LINE_COUNT:
             continue
         for z, sign in zip(zs[:2], balance.signs(sensor), strict=False):

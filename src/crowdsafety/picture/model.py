@@ -1,10 +1,11 @@
 """The picture of a site: per interval, every zone's people, density, flow, level and data status.
 
 Per zone and interval, from the observations of its people sensors (zone_count, device_count,
-line_count) that are healthy and reported a usable value (quality not ``suspect``):
+line_count, aerial_estimate) that are healthy and reported a usable value (quality not ``suspect``):
 
-- direct estimates (zone counts, calibrated device counts, Little's law in flow zones) are fused
-  by inverse variance (:mod:`.fusion`);
+- direct estimates (zone counts, calibrated device counts, Little's law in flow zones, and a
+  drone's crowd estimate of this interval or held from up to three before, :mod:`.aerial`) are
+  fused by inverse variance (:mod:`.fusion`);
 - a zone whose in/out line counters see (nearly) all its entrances (``counted_entrances >=``
   :data:`~crowdsafety.picture.balance.FULLY_COUNTED`) follows the Kalman-corrected balance
   (:mod:`.balance`), updated by those direct estimates; in any other zone the counters give
@@ -15,10 +16,12 @@ line_count) that are healthy and reported a usable value (quality not ``suspect`
 - flow (persons/m/min) from ``passes`` (:mod:`.flow`); density, service level and colour
   (:mod:`.levels`).
 
-Data status: OK when every people sensor of the zone is healthy and fed its figures, REDUCED
-when an estimate exists without some of them, NO_DATA when no presence can be estimated: then
-people, density, level and service level are None, never 0. ``sources`` lists the sensors that
-fed the zone's people, inflow/outflow or flow figures in that interval, and no other.
+Data status: OK when every standing people sensor of the zone (all but the aerial estimates,
+which report only while a drone flies over) is healthy and fed its figures, REDUCED when an
+estimate exists without some of them (or rests on an aerial estimate alone), NO_DATA when no
+presence can be estimated: then people, density, level and service level are None, never 0.
+``sources`` lists the sensors that fed the zone's people, inflow/outflow or flow figures in that
+interval, and no other (``aerial:<zone>`` while a drone's estimate holds).
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import DataStatus, HealthStatus, SensorHealth, Site, ZoneState
-from crowdsafety.picture import balance, fusion, levels
+from crowdsafety.picture import aerial, balance, fusion, levels
 from crowdsafety.picture.device_count import device_count_estimate
 from crowdsafety.picture.flow import flow_rate, littles_law_presence
-from crowdsafety.picture.grid import build_grid, to_ns
+from crowdsafety.picture.grid import ObservationGrid, build_grid, to_ns
 from crowdsafety.picture.health import DEFAULT_LIMITS, HealthCheck, HealthLimits, assess_health
 from crowdsafety.picture.index import SiteIndex, site_index
 from crowdsafety.picture.zone_count import zone_count_estimate
@@ -80,6 +83,21 @@ class _Interval:
     fed: np.ndarray  # [members] bool: the (sensor, zone) pair fed the zone's figures
 
 
+@dataclass(frozen=True)
+class _Held:
+    """Per grid row, each aerial link's held estimate (:func:`.aerial.held_values`) and its age."""
+
+    count: np.ndarray
+    age: np.ndarray
+
+    @classmethod
+    def of(cls, index: SiteIndex, grid: ObservationGrid) -> _Held:
+        return cls(*aerial.held_values(grid.values, grid.usable, index.aerials.col))
+
+    def row(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        return self.count[row], self.age[row]
+
+
 class PictureModel:
     """The picture of one site; indexes the site once, then estimates an interval with arrays."""
 
@@ -104,12 +122,14 @@ class PictureModel:
     ) -> list[ZoneState]:
         """Every zone's state over [start, start + interval_s).
 
-        ``observations``: rows of that interval (others are ignored). ``previous``: the states of
-        the interval before, which carry the balance filter. ``health``: per sensor id; a sensor
-        whose status is not OK is left out, one missing from the mapping counts as OK.
+        ``observations``: rows of that interval, and of the :data:`~.aerial.HOLD_INTERVALS` before
+        for aerial estimates (others are ignored). ``previous``: the states of the interval
+        before, which carry the balance filter. ``health``: per sensor id; a sensor whose status
+        is not OK is left out, one missing from the mapping counts as OK.
         """
-        start_ns = to_ns(start)
-        grid = build_grid(self.index, observations, origin_ns=start_ns, n_intervals=1)
+        start_ns, hold = to_ns(start), aerial.HOLD_INTERVALS
+        origin = start_ns - hold * self.index.interval_s * 1_000_000_000
+        grid = build_grid(self.index, observations, origin_ns=origin, n_intervals=hold + 1)
         healthy = np.ones(self.index.n_sensors, dtype=bool)
         for sensor_id, h in health.items():
             s = self.index.sensor_pos.get(sensor_id)
@@ -117,7 +137,8 @@ class PictureModel:
                 healthy[s] = False
         anchor = self._anchors(np.array([start_ns]))[0]
         carry = _Carry.from_states(self.index, previous)
-        result = self._step(grid.values[0], grid.usable[0], healthy, carry, anchor)
+        held = _Held.of(self.index, grid)
+        result = self._step(grid.values[hold], grid.usable[hold], healthy, carry, anchor, held.row(hold))
         return self._states(result, start_ns)
 
     def compute_states(
@@ -132,7 +153,8 @@ class PictureModel:
         """States of every zone for the intervals [start, end), and the sensors' health at ``end``.
 
         Health is judged per interval at its end from the observations up to then (rows before
-        ``start`` serve as history: pass ``2 × frozen_after_intervals`` intervals of it).
+        ``start`` serve as history: pass ``2 × frozen_after_intervals`` intervals of it, at least
+        :data:`~.aerial.HOLD_INTERVALS`).
         ``progress`` is called with the number of intervals done since its previous call. Long
         ranges are computed in blocks of intervals to bound memory.
         """
@@ -141,7 +163,7 @@ class PictureModel:
         n = max(0, -(-(end_ns - start_ns) // step))
         if n == 0:
             return [], self.assess_health(observations, at=end)
-        warmup = 2 * self.site.frozen_after_intervals
+        warmup = max(2 * self.site.frozen_after_intervals, aerial.HOLD_INTERVALS)
         block = max(1, _BLOCK_CELLS // (self.index.n_columns + self.index.n_sensors + 1))
         carry = _Carry.from_states(self.index, previous)
         states: list[ZoneState] = []
@@ -156,8 +178,11 @@ class PictureModel:
                 self.index, grid, eval_rows=rows, at_ns=np.minimum(starts + step, end_ns), limits=self.limits
             )
             healthy, anchors = check.healthy(), self._anchors(starts)
+            held = _Held.of(self.index, grid)
             for k, row in enumerate(rows):
-                result = self._step(grid.values[row], grid.usable[row], healthy[k], carry, bool(anchors[k]))
+                result = self._step(
+                    grid.values[row], grid.usable[row], healthy[k], carry, bool(anchors[k]), held.row(row)
+                )
                 states += self._states(result, int(starts[k]))
                 carry = result.carry
                 report.advance()
@@ -170,7 +195,13 @@ class PictureModel:
         )
 
     def _step(
-        self, values: np.ndarray, usable: np.ndarray, healthy: np.ndarray, carry: _Carry, anchor: bool
+        self,
+        values: np.ndarray,
+        usable: np.ndarray,
+        healthy: np.ndarray,
+        carry: _Carry,
+        anchor: bool,
+        held: tuple[np.ndarray, np.ndarray],
     ) -> _Interval:
         ix, n_zones = self.index, self.index.n_zones
         ok = usable & healthy[ix.col_sensor]
@@ -178,17 +209,20 @@ class PictureModel:
         passes = _passes(v, ix.flows.col)
         fed = np.zeros(ix.n_members, dtype=bool)
 
-        counts, devices, littles = ix.counts, ix.devices, ix.littles
+        counts, devices, littles, aerials = ix.counts, ix.devices, ix.littles, ix.aerials
         people_c, var_c = zone_count_estimate(v[counts.col], share=counts.share, reliability=counts.b)
         people_d, var_d = device_count_estimate(
             v[devices.col], calibration=devices.a, share=devices.share, reliability=devices.b
         )
         people_l = littles_law_presence(passes[littles.col], interval_s=ix.interval_s, length_m=littles.a)
-        direct = np.concatenate([people_c, people_d, people_l])
-        direct_var = np.concatenate([var_c, var_d, fusion.measurement_variance(people_l, littles.b)])
-        zone = np.concatenate([counts.zone, devices.zone, littles.zone])
+        held_count, held_age = held
+        held_count = np.where(healthy[ix.col_sensor[aerials.col]], held_count, np.nan)
+        people_a, var_a = aerial.aerial_estimate(held_count, held_age, share=aerials.share, reliability=aerials.b)
+        direct = np.concatenate([people_c, people_d, people_l, people_a])
+        direct_var = np.concatenate([var_c, var_d, fusion.measurement_variance(people_l, littles.b), var_a])
+        zone = np.concatenate([counts.zone, devices.zone, littles.zone, aerials.zone])
         has = ~np.isnan(direct)
-        fed[np.concatenate([counts.member, devices.member, littles.member])[has]] = True
+        fed[np.concatenate([counts.member, devices.member, littles.member, aerials.member])[has]] = True
         measured, measured_var, n_direct = fusion.fuse_by_zone(direct[has], direct_var[has], zone[has], n_zones)
 
         flows = ix.flows
@@ -200,8 +234,9 @@ class PictureModel:
             flow = np.bincount(flows.zone[has], weights=rate[has], minlength=n_zones) / n_flow
 
         carry, inflow, outflow = self._balance(v, carry, anchor, measured, measured_var, n_direct, fed)
-        n_fed = np.bincount(ix.member_zone, weights=fed, minlength=n_zones)
-        status = np.where(np.isnan(carry.people), _NO_DATA, np.where(n_fed == ix.n_people, _OK, _REDUCED))
+        n_fed = np.bincount(ix.member_zone, weights=fed & ~ix.member_aerial, minlength=n_zones)
+        complete = (n_fed == ix.n_people) & (ix.n_people > 0)
+        status = np.where(np.isnan(carry.people), _NO_DATA, np.where(complete, _OK, _REDUCED))
         return _Interval(carry, inflow, outflow, flow, status, fed)
 
     def _balance(
@@ -240,8 +275,9 @@ class PictureModel:
         drift = np.where(known & ~anchor, np.nan_to_num(carry.drift), 0.0)
         if anchor:
             night, night_var = balance.night_measurement(ix.night_baseline)
-            measured = np.where(ix.has_direct, measured, night)
-            measured_var = np.where(ix.has_direct, measured_var, night_var)
+            direct = ix.has_direct | (n_direct > 0)
+            measured = np.where(direct, measured, night)
+            measured_var = np.where(direct, measured_var, night_var)
         people, variance, drift = balance.balance_step(
             people, variance, drift, net=inflow - outflow, process_variance=process_var,
             measurement=measured, measurement_variance=measured_var,
@@ -272,10 +308,10 @@ class PictureModel:
         states = []
         for z, zone_id in enumerate(ix.zone_ids):
             status = int(result.status[z])
-            if status == _OK:
-                sources = ix.all_sources[z]
-            else:
-                sources = tuple(ix.sensor_ids[ix.member_sensor[m]] for m in ix.zone_members[z] if fed[m])
+            # OK: every standing member fed; only the aerial ones need looking at.
+            fed_ids = (ix.sensor_ids[ix.member_sensor[m]] for m in
+                       (ix.zone_aerials[z] if status == _OK else ix.zone_members[z]) if fed[m])
+            sources = ix.all_sources[z] + tuple(fed_ids) if status == _OK else tuple(fed_ids)
             states.append(ZoneState(
                 zone_id=zone_id,
                 start=start,
