@@ -85,7 +85,8 @@ def test_zone_polygons_are_valid_disjoint_and_in_scheveningen():
 def test_site_has_every_sensor_kind_and_the_required_mixes(site):
     assert {s.kind for s in site.sensors} == set(SensorKind)
     assert [s.zones for s in site.sensors if s.kind is SensorKind.WEATHER] == [()]
-    assert all(s.location for s in site.sensors)
+    assert all(s.location for s in site.sensors if not s.virtual)
+    assert {s.id for s in site.sensors if s.virtual} == {f"aerial:{z.id}" for z in site.zones}
     people_kinds = {z.id: {s.kind for s in site.sensors_of_zone(z.id) if s.kind in PEOPLE} for z in site.zones}
     assert {SensorKind.LINE_COUNT} in people_kinds.values()
     assert {SensorKind.ZONE_COUNT} in people_kinds.values()
@@ -161,7 +162,8 @@ def test_every_sensor_reports_the_metrics_of_its_kind_as_clean_values(site, seas
     assert tuple(obs.columns) == OBSERVATION_COLUMNS
     assert str(obs["start"].dt.tz) == "UTC" and str(obs["received_at"].dt.tz) == "UTC"
     reported = obs.groupby("sensor_id")["metric"].agg(set).to_dict()
-    for s in site.sensors:
+    assert not any(site.sensor(s).virtual for s in reported)  # drone estimates are not simulated
+    for s in (s for s in site.sensors if not s.virtual):
         expected = set(METRICS_BY_KIND[s.kind])
         if s.kind is SensorKind.LINE_COUNT and not s.width_m:
             expected.discard("passes")

@@ -7,6 +7,16 @@ from crowdsafety.domain.errors import (
     SiteProblem,
     StoreError,
 )
+from crowdsafety.domain.flight import (
+    AerialCategory,
+    AerialObservation,
+    AirspaceKind,
+    AirspaceZone,
+    Flight,
+    FlightPurpose,
+    FlightStatus,
+    TimeWindow,
+)
 from crowdsafety.domain.levels import (
     DENSITY_LOS,
     FLOW_LOS,
@@ -21,14 +31,22 @@ from crowdsafety.domain.observation import (
     Observation,
     Quality,
 )
-from crowdsafety.domain.site import Sensor, SensorKind, Site, Zone
+from crowdsafety.domain.site import AERIAL_SENSOR_PREFIX, Sensor, SensorKind, Site, Zone
 from crowdsafety.domain.state import DataStatus, HealthStatus, SensorHealth, ZoneState
 
 __all__ = [
+    "AERIAL_SENSOR_PREFIX",
+    "AerialCategory",
+    "AerialObservation",
+    "AirspaceKind",
+    "AirspaceZone",
     "CrowdSafetyError",
     "DENSITY_LOS",
     "DataStatus",
     "FLOW_LOS",
+    "Flight",
+    "FlightPurpose",
+    "FlightStatus",
     "HealthStatus",
     "InvalidObservation",
     "Level",
@@ -46,6 +64,7 @@ __all__ = [
     "SiteDefinitionError",
     "SiteProblem",
     "StoreError",
+    "TimeWindow",
     "Zone",
     "ZoneState",
 ]

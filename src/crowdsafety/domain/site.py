@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from crowdsafety.domain.flight import AirspaceZone
 from crowdsafety.domain.levels import LevelThresholds
 
 
@@ -21,6 +22,9 @@ class SensorKind(str, Enum):
     WEATHER = "weather"
     AERIAL_ESTIMATE = "aerial_estimate"  # people counted from a drone while a flight covers the zone
 
+
+#: Prefix of the virtual sensors the site loader adds per zone for drone crowd estimates.
+AERIAL_SENSOR_PREFIX = "aerial:"
 
 #: Kinds whose values are people in or through a zone (they feed the picture directly).
 PEOPLE_KINDS = frozenset({SensorKind.ZONE_COUNT, SensorKind.LINE_COUNT, SensorKind.DEVICE_COUNT})
@@ -80,10 +84,19 @@ class Sensor:
     capacity: int | None = None
     properties: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
+    @property
+    def virtual(self) -> bool:
+        """A sensor the site adds itself (``aerial:<zone>``): nothing to simulate or check for silence."""
+        return bool(self.properties.get("virtual"))
+
 
 @dataclass(frozen=True)
 class Site:
-    """One deployment: zones, sensors, time zone (IANA name) and interval length (s)."""
+    """One deployment: zones, sensors, time zone (IANA name) and interval length (s).
+
+    ``airspace``: its no-fly and restricted zones for drones; ``ceiling_m``: the highest any
+    flight may fly, m above ground; ``aerial_reliability``: relative sd of a drone's crowd estimate.
+    """
 
     id: str
     name: str
@@ -97,6 +110,9 @@ class Site:
     max_future_s: int = 300  # observations starting later than now + this are rejected
     tile_url: str | None = None
     folder: str | None = None
+    airspace: tuple[AirspaceZone, ...] = ()
+    ceiling_m: float = 120.0  # the EU open-category limit
+    aerial_reliability: float = 0.25
 
     def zone(self, zone_id: str) -> Zone:
         for z in self.zones:

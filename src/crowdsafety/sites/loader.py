@@ -1,8 +1,10 @@
 """Read a site folder into a :class:`Site`, collecting every problem with file and field.
 
-A site folder holds ``site.toml`` (name, time zone, interval, thresholds), ``zones.geojson``
-(WGS84 polygons) and ``sensors.toml`` (``[[sensor]]`` tables). ``check_site`` returns the list of
-problems; ``load_site`` raises :class:`SiteDefinitionError` with all of them.
+A site folder holds ``site.toml`` (name, time zone, interval, thresholds, optional ``[air]``),
+``zones.geojson`` (WGS84 polygons), ``sensors.toml`` (``[[sensor]]`` tables) and optionally
+``airspace.geojson`` (no-fly and restricted zones for drones). Every zone gets a virtual sensor
+``aerial:<zone id>`` for drone crowd estimates. ``check_site`` returns the list of problems;
+``load_site`` raises :class:`SiteDefinitionError` with all of them.
 """
 
 from __future__ import annotations
@@ -10,11 +12,16 @@ from __future__ import annotations
 import json
 import math
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crowdsafety.domain import (
+    AERIAL_SENSOR_PREFIX,
+    AirspaceKind,
+    AirspaceZone,
+    FlightPurpose,
     LevelBasis,
     LevelThresholds,
     Sensor,
@@ -22,6 +29,7 @@ from crowdsafety.domain import (
     Site,
     SiteDefinitionError,
     SiteProblem,
+    TimeWindow,
     Zone,
 )
 from crowdsafety.sites import geometry
@@ -29,6 +37,7 @@ from crowdsafety.sites import geometry
 SITE_FILE = "site.toml"
 ZONES_FILE = "zones.geojson"
 SENSORS_FILE = "sensors.toml"
+AIRSPACE_FILE = "airspace.geojson"
 
 
 class _Problems(list[SiteProblem]):
@@ -54,16 +63,21 @@ def load_site(folder: str | Path) -> Site:
     config = _read_toml(folder / SITE_FILE, problems)
     zones_doc = _read_json(folder / ZONES_FILE, problems)
     sensors_doc = _read_toml(folder / SENSORS_FILE, problems)
+    airspace_path = folder / AIRSPACE_FILE
+    airspace_doc = _read_json(airspace_path, problems) if airspace_path.exists() else None
     if problems:
         raise SiteDefinitionError(problems)
 
     settings = _site_settings(config, problems)
+    air = _air_settings(config, problems)
     zones = _zones(zones_doc, config, settings.get("crs", "EPSG:28992"), problems)
     sensors = _sensors(sensors_doc, _declared_zone_ids(zones_doc), problems)
+    airspace = _airspace(airspace_doc, problems) if airspace_doc is not None else []
     if problems:
         raise SiteDefinitionError(problems)
+    sensors += _aerial_sensors(zones, air["aerial_reliability"])
     return Site(zones=tuple(zones), sensors=tuple(sensors), folder=str(folder.resolve()),
-                **{k: v for k, v in settings.items() if k != "crs"})
+                airspace=tuple(airspace), **air, **{k: v for k, v in settings.items() if k != "crs"})
 
 
 def _read_toml(path: Path, problems: _Problems) -> dict[str, Any]:
@@ -138,6 +152,128 @@ def _site_settings(config: dict[str, Any], problems: _Problems) -> dict[str, Any
             problems.add(f, "tile_url", "must be a URL template with {z}, {x} and {y}")
         out["tile_url"] = config["tile_url"]
     return out
+
+
+def _air_settings(config: dict[str, Any], problems: _Problems) -> dict[str, float]:
+    """``[air]``: ``ceiling_m`` (m above ground, default 120) and ``aerial_reliability`` (default 0.25)."""
+    air = config.get("air", {})
+    out = {"ceiling_m": Site.ceiling_m, "aerial_reliability": Site.aerial_reliability}
+    if not isinstance(air, dict):
+        problems.add(SITE_FILE, "air", "must be a table with ceiling_m and aerial_reliability")
+        return out
+    unknown = sorted(set(air) - set(out))
+    if unknown:
+        problems.add(SITE_FILE, "air", f"unknown key(s) {', '.join(map(repr, unknown))} (ceiling_m, aerial_reliability)")
+    ceiling = air.get("ceiling_m", out["ceiling_m"])
+    if not _is_number(ceiling) or not ceiling > 0:
+        problems.add(SITE_FILE, "air.ceiling_m", f"must be a positive number of metres, got {ceiling!r}")
+    else:
+        out["ceiling_m"] = float(ceiling)
+    reliability = air.get("aerial_reliability", out["aerial_reliability"])
+    if not _is_number(reliability) or not 0 < reliability <= 1:
+        problems.add(SITE_FILE, "air.aerial_reliability",
+                     f"must be a relative standard deviation in (0, 1], got {reliability!r}")
+    else:
+        out["aerial_reliability"] = float(reliability)
+    return out
+
+
+def _airspace(doc: dict[str, Any], problems: _Problems) -> list[AirspaceZone]:
+    """The no-fly and restricted zones of ``airspace.geojson``."""
+    f = AIRSPACE_FILE
+    features = doc.get("features")
+    if doc.get("type") != "FeatureCollection" or not isinstance(features, list):
+        problems.add(f, "", "must be a GeoJSON FeatureCollection with a 'features' list")
+        return []
+    zones: list[AirspaceZone] = []
+    seen: set[str] = set()
+    for i, feature in enumerate(features):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        props = props if isinstance(props, dict) else {}
+        aid = props.get("id")
+        where = f"feature {i}" + (f" (id {aid!r})" if isinstance(aid, str) else "")
+        if not isinstance(aid, str) or not aid.strip():
+            problems.add(f, where, "properties.id is missing or not text")
+            continue
+        if aid in seen:
+            problems.add(f, where, "duplicate airspace zone id")
+            continue
+        seen.add(aid)
+        before = len(problems)
+        problem = geometry.polygon_problem(feature.get("geometry"))
+        if problem:
+            problems.add(f, f"{where}.geometry", problem)
+        try:
+            kind = AirspaceKind(props.get("kind"))
+        except ValueError:
+            problems.add(f, f"{where}.properties.kind", f"must be 'no_fly' or 'restricted', got {props.get('kind')!r}")
+            continue
+        name = props.get("name", aid)
+        if not isinstance(name, str):
+            problems.add(f, f"{where}.properties.name", f"must be text, got {name!r}")
+        ceiling = props.get("ceiling_m")
+        purposes = props.get("purposes")
+        purposes = [] if purposes is None else purposes
+        if kind is AirspaceKind.NO_FLY:
+            for key in ("ceiling_m", "purposes"):
+                if props.get(key) is not None:
+                    problems.add(f, f"{where}.properties.{key}", "only a restricted zone has this (a no-fly zone bars every flight)")
+        elif ceiling is not None and (not _is_number(ceiling) or not ceiling > 0):
+            problems.add(f, f"{where}.properties.ceiling_m", f"must be a positive number of metres, got {ceiling!r}")
+        allowed = ", ".join(p.value for p in FlightPurpose)
+        if not isinstance(purposes, list) or not all(p in {q.value for q in FlightPurpose} for p in purposes):
+            problems.add(f, f"{where}.properties.purposes", f"must be a list of purposes ({allowed}), got {purposes!r}")
+        windows = _windows(props.get("windows"), f"{where}.properties.windows", problems)
+        if len(problems) > before:
+            continue
+        zones.append(AirspaceZone(
+            id=aid, name=name, kind=kind, geometry=feature["geometry"], windows=windows,
+            ceiling_m=float(ceiling) if ceiling is not None else None,
+            purposes=tuple(FlightPurpose(p) for p in purposes),
+        ))
+    return zones
+
+
+def _windows(raw: Any, where: str, problems: _Problems) -> tuple[TimeWindow, ...]:
+    """``[{"start": ISO 8601 with offset, "end": ...}, ...]``; missing: always in force."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.add(AIRSPACE_FILE, where, "must be a list of {\"start\", \"end\"} objects")
+        return ()
+    out = []
+    for j, item in enumerate(raw):
+        here = f"{where}[{j}]"
+        if not isinstance(item, dict):
+            problems.add(AIRSPACE_FILE, here, "must be an object with start and end")
+            continue
+        moments = {}
+        for key in ("start", "end"):
+            text = item.get(key)
+            try:
+                moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+            except ValueError:
+                moment = None
+            if moment is None or moment.utcoffset() is None:
+                problems.add(AIRSPACE_FILE, f"{here}.{key}",
+                             f"must be an ISO 8601 time with offset (e.g. 2026-08-14T21:00:00+02:00), got {text!r}")
+            else:
+                moments[key] = moment
+        if len(moments) == 2:
+            try:
+                out.append(TimeWindow(moments["start"], moments["end"]))
+            except (ValueError, OverflowError) as exc:
+                problems.add(AIRSPACE_FILE, here, str(exc))
+    return tuple(out)
+
+
+def _aerial_sensors(zones: list[Zone], reliability: float) -> list[Sensor]:
+    """One virtual ``aerial:<zone id>`` sensor per zone: drone crowd estimates become its observations."""
+    return [
+        Sensor(id=f"{AERIAL_SENSOR_PREFIX}{z.id}", kind=SensorKind.AERIAL_ESTIMATE, zones=(z.id,),
+               name=f"Drone estimate {z.name}", reliability=reliability, properties={"virtual": True})
+        for z in zones
+    ]
 
 
 def _thresholds(raw: Any, where: str, problems: _Problems) -> LevelThresholds | None:
@@ -259,6 +395,9 @@ def _sensors(doc: dict[str, Any], zone_ids: set[str], problems: _Problems) -> li
             continue
         if sid in seen:
             problems.add(f, where, "duplicate sensor id")
+            continue
+        if sid.startswith(AERIAL_SENSOR_PREFIX):
+            problems.add(f, where, f"ids starting {AERIAL_SENSOR_PREFIX!r} are reserved for the drone estimate of each zone")
             continue
         seen.add(sid)
         try:

@@ -32,7 +32,7 @@ import math
 import tomllib
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -198,7 +198,7 @@ def run(site: Site, *, start: datetime, end: datetime, seed: int = 0, events: Ev
     """Simulate every sensor of ``site`` over [start, end) (tz-aware). ``events`` default to the
     site's ``events.toml``; ``faults=False`` gives clean data."""
     model = _Model(site, start, end, seed, load_events(site) if events is None else tuple(events))
-    series = [(s, m, v) for s in site.sensors for m, v in model.sensor_values(s).items()]
+    series = [(s, m, v) for s in model.site.sensors for m, v in model.sensor_values(s).items()]
     plan = model.fault_plan() if faults else []
     values, dropped = _apply_faults(series, plan)
     return Simulation(model.observations(series, values, dropped), model.truth_frame(),
@@ -309,7 +309,9 @@ class _Model:
             raise ValueError("start and end must be tz-aware with start < end")
         if 86400 % site.interval_s:
             raise ValueError(f"interval_s {site.interval_s} does not divide a day")
-        self.site, self.seed, self.events = site, seed, events
+        # virtual sensors (drone estimates) have nothing to simulate
+        self.site = replace(site, sensors=tuple(s for s in site.sensors if not s.virtual))
+        self.seed, self.events = seed, events
         self.dt = site.interval_s
         self.slots = 86400 // self.dt
         first = pd.Timestamp(start).tz_convert("UTC").floor("D") - pd.Timedelta(days=1)  # a day of history
