@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from crowdsafety.domain import SensorHealth, Site, ZoneState
+from crowdsafety.domain import AERIAL_SENSOR_PREFIX, SensorHealth, Site, ZoneState
 
 
 class _Out(BaseModel):
@@ -92,6 +92,7 @@ class ZoneStateOut(_Out):
     service_level: str | None = Field(description="Fruin level of service A-F")
     status: str = Field(description="ok, reduced or no_data")
     sources: list[str]
+    aerial: bool = Field(description="a drone's crowd estimate fed the state (a source is an aerial:<zone> sensor)")
     inflow: float | None = Field(description="persons per interval")
     outflow: float | None = Field(description="persons per interval")
     flow: float | None = Field(description="persons/m/min")
@@ -104,7 +105,8 @@ class ZoneStateOut(_Out):
             zone_id=s.zone_id, start=s.start, interval_s=s.interval_s, people=s.people, density=s.density,
             level=s.level.value if s.level else None,
             service_level=s.service_level.value if s.service_level else None, status=s.status.value,
-            sources=list(s.sources), inflow=s.inflow, outflow=s.outflow, flow=s.flow, drift=s.drift,
+            sources=list(s.sources), aerial=any(src.startswith(AERIAL_SENSOR_PREFIX) for src in s.sources),
+            inflow=s.inflow, outflow=s.outflow, flow=s.flow, drift=s.drift,
             uncertainty=s.uncertainty,
         )
 
