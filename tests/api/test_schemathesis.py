@@ -31,6 +31,7 @@ from crowdsafety.decide import load_playbook
 from crowdsafety.domain import DataStatus, Level, ZoneState
 from crowdsafety.domain.access import Role
 from crowdsafety.domain.dead_letter import DeadLetter
+from crowdsafety.domain.flight import Flight, FlightPurpose, TimeWindow
 from crowdsafety.domain.incident import (
     Incident,
     IncidentCategory,
@@ -51,6 +52,8 @@ NOW = datetime(2026, 7, 5, 12, 0, tzinfo=timezone.utc)
 ALERT_ID = "observed.square.20260705T1155Z"
 #: The incident the fixture stores (reported on the square).
 INCIDENT_REF = "CS-SQR234"
+#: The flight the fixture registers (over the beach and the square, flying now).
+FLIGHT_ID = "FL-SQR234"
 #: Server-Sent Events read from ``GET /api/v1/events`` before the client hangs up: the stream
 #: sends ``retry`` (not counted) and the first ``interval`` at once, then holds the line for up to
 #: 30 minutes (waiting for a second event costs schemathesis' 10 s read timeout).
@@ -130,6 +133,11 @@ def served(tmp_path_factory) -> Iterator[dict[str, str]]:
         Incident(INCIDENT_REF, runtime.site.id, IncidentSource.OPERATOR, IncidentCategory.AGGRESSION, Urgency.HIGH, NOW,
                  NOW, point=(4.2835, 52.1103), zone_ids=("square",), description="fight near the square"),
         IncidentUpdate(INCIDENT_REF, 1, NOW, IncidentStatus.NEW, "tests", "operator"))
+    runtime.store.put_flight(Flight(
+        FLIGHT_ID, runtime.site.id, "Politie Den Haag", "NLD-UAS-0042", "DJI Matrice 30T", FlightPurpose.CROWD_OVERVIEW,
+        {"type": "Polygon", "coordinates": [[[4.2795, 52.1095], [4.2845, 52.1095], [4.2845, 52.1112],
+                                             [4.2795, 52.1112], [4.2795, 52.1095]]]},
+        TimeWindow(NOW - timedelta(hours=1), NOW + timedelta(hours=2)), 60.0, NOW - timedelta(hours=2)))
     keys = {role.value: create_key(runtime, name=f"schemathesis {role.value}", role=role, actor="tests",
                                    actor_role="admin", **({"party": "police"} if role is Role.PARTNER else {}))[1]
             for role in (Role.ADMIN, Role.OPERATOR, Role.PARTNER)}
@@ -187,8 +195,9 @@ auth_schema = _schema(AUTH_EXAMPLES, ["examples", "fuzzing"])
 #: Random ids find no zone or alert: this run fixes them to stored ones, so the answers about
 #: them (states, forecasts, the alert and actions on it) are checked too.
 known_schema = _schema(MAX_EXAMPLES, ["examples", "coverage", "fuzzing"],
-                       {"zone_id": "beach", "alert_id": ALERT_ID, "name": "zones", "ref": INCIDENT_REF}
-                       ).include(path_regex=r"\{(zone_id|alert_id|name|ref)\}")
+                       {"zone_id": "beach", "alert_id": ALERT_ID, "name": "zones", "ref": INCIDENT_REF,
+                        "flight_id": FLIGHT_ID}
+                       ).include(path_regex=r"\{(zone_id|alert_id|name|ref|flight_id)\}")
 
 
 #: Operations that refuse some schema-valid requests with 422 for reasons a JSON schema cannot
@@ -202,6 +211,9 @@ DOMAIN_REFUSALS = {
     "POST /api/v1/incidents": "a place with no point, stop or line; a future time; a point outside WGS84",
     "POST /api/v1/incidents/{ref}/actions": "a note that is blank once trimmed",
     "GET /api/v1/incidents": "a time that cannot be expressed in UTC",
+    "POST /api/v1/flights": "a flight the site's rules refuse (area, window, altitude, no-fly, restricted, overlap), "
+                            "a blank operator or aircraft, a time that cannot be expressed in UTC",
+    "GET /api/v1/flights": "a time that cannot be expressed in UTC",
 }
 #: (operation, status) -> answers seen in this run.
 ANSWERS: Counter[tuple[str, int]] = Counter()
@@ -215,7 +227,9 @@ REFUSED = {
     "operator": ADMIN_ONLY,
     "partner": ADMIN_ONLY | {"GET /api/v1/dead-letters", "GET /api/v1/decisions", "GET /api/v1/decisions/verify",
                              "POST /api/v1/observations", "GET /api/v1/incidents", "GET /api/v1/incidents/{ref}",
-                             "POST /api/v1/incidents", "POST /api/v1/incidents/{ref}/actions"},
+                             "POST /api/v1/incidents", "POST /api/v1/incidents/{ref}/actions",
+                             "GET /api/v1/flights", "POST /api/v1/flights", "GET /api/v1/flights/{flight_id}",
+                             "POST /api/v1/flights/{flight_id}/start", "POST /api/v1/flights/{flight_id}/end"},
 }
 
 
