@@ -87,9 +87,7 @@ def metric_crs(site: Site) -> str:
     """The UTM zone (WGS84) of the site's zones: metres, good to a fraction of a percent nearby."""
     lon_min, lat_min, lon_max, lat_max = shapely.union_all(
         [shape(z.geometry) for z in site.zones]).bounds
-    lon, lat = (lon_min + lon_max) / 2, (lat_min + lat_max) / 2
-    zone = min(60, max(1, int((lon + 180) // 6) + 1))
-    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+    return geometry.utm_crs((lon_min + lon_max) / 2, (lat_min + lat_max) / 2)
 
 
 def _window(window: TimeWindow, now: datetime) -> list[Refusal]:

@@ -48,6 +48,13 @@ def _transformer(crs: str, thread: int) -> Transformer:
     return Transformer.from_crs(CRS.from_epsg(4326), CRS.from_user_input(crs), always_xy=True)
 
 
+def utm_crs(lon: float, lat: float) -> str:
+    """The WGS84 UTM zone of a point (``EPSG:326xx`` north, ``327xx`` south): metres, true to a
+    fraction of a percent within a few hundred km."""
+    zone = min(60, max(1, int((lon + 180) // 6) + 1))
+    return f"EPSG:{(32600 if lat >= 0 else 32700) + zone}"
+
+
 def metric_shape(geometry: dict[str, Any], transformer: Transformer) -> BaseGeometry:
     """The polygon projected into the metric CRS (metres)."""
     def project(coords: np.ndarray) -> np.ndarray:
