@@ -50,7 +50,7 @@ class FlightIn(_In):
          "purpose": "crowd_overview",
          "area": {"type": "Polygon", "coordinates": [[[4.2795, 52.1095], [4.2845, 52.1095], [4.2845, 52.1112],
                                                       [4.2795, 52.1112], [4.2795, 52.1095]]]},
-         "start": "2026-07-05T14:00:00+02:00", "end": "2026-07-05T16:00:00+02:00", "max_altitude_m": 60}]})
+         "start": "2026-07-05T16:00:00+02:00", "end": "2026-07-05T18:00:00+02:00", "max_altitude_m": 60}]})
 
     operator: str = Field(min_length=1, max_length=MAX_TEXT)
     permit: str = Field(pattern=f"^{PERMIT.pattern}$", max_length=40)
