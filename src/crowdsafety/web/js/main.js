@@ -3,6 +3,7 @@
 import { getJSON, has, loadRoutes, onUnauthorised } from "./api.js";
 import { renderAlerts } from "./alerts.js";
 import { EventStream } from "./events.js";
+import { FlightLayer, aerialBadge, loadFlights } from "./flights.js";
 import { zoneForecastViews, FORECAST_ROUTE } from "./forecast.js";
 import { LEVELS, el, fmtDateTime, fmtNum, guard, levelBadge, setTimeZone, shortName } from "./format.js";
 import { initLang, lang, setLang, t, translateStatic } from "./i18n.js";
@@ -22,6 +23,7 @@ const state = {
   me: null, // the key in use (GET /api/v1/whoami): its role decides what is shown
   site: null,
   map: null,
+  flights: null, // the drone layers of the map
   timeline: null,
   views: [],
   sensors: [],
@@ -66,14 +68,15 @@ function update() {
 /** Fetch and redraw what depends on time: the zones, the list, the open panel. */
 async function refresh() {
   const cursor = state.timeline.cursor();
-  const [views, sensors, routes, incidents] = await Promise.all([loadZones(cursor), getJSON("/api/v1/sensors"),
-    has(ROUTES_ROUTE) ? getJSON(ROUTES_ROUTE) : null, loadIncidents(state.me)]);
+  const [views, sensors, routes, incidents, flights] = await Promise.all([loadZones(cursor), getJSON("/api/v1/sensors"),
+    has(ROUTES_ROUTE) ? getJSON(ROUTES_ROUTE) : null, loadIncidents(state.me), loadFlights(state.me)]);
   state.views = views;
   state.sensors = sensors;
   state.incidents = incidents;
   state.map.setIncidents(incidentFeatures(incidents));
   state.map.setZones(views);
   state.map.setSensors(sensors);
+  state.flights.set(flights, views);
   if (routes) state.map.setRoutes(routes);
   renderZoneList();
   await renderTab();
@@ -91,6 +94,7 @@ function renderZoneList() {
     if (v.id === state.selected) row.classList.add("selected");
     const name = el("td", "name", shortName(v.name));
     name.title = v.name;
+    if (v.aerial && !forecast) name.append(" ", aerialBadge());
     const level = el("td");
     level.append(levelBadge(v.level));
     const people = forecast ? fmtNum(v.p50) : v.people === null ? t("no_data") : fmtNum(v.people);
@@ -257,6 +261,7 @@ async function start() {
   document.getElementById("site-name").textContent = site.name;
   document.title = `${site.name} · ${t("title")}`;
   state.map = new SiteMap(document.getElementById("map"), site, selectZone);
+  state.flights = new FlightLayer(state.map);
   state.timeline = new Timeline(document.getElementById("timeline"), {
     anchor: state.anchor, future: has(FORECAST_ROUTE), onChange: () => guard(update()),
   });

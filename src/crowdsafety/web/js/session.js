@@ -44,6 +44,7 @@ const ALLOWED = {
   decision_log: CONTROL_ROOM,
   alert_actions: CONTROL_ROOM, // acknowledge and close; a partner only moves its own measures on
   incidents: CONTROL_ROOM, // partners see no incidents
+  flights: CONTROL_ROOM, // drone flights and their observations
 };
 
 /** Whether the key ``me`` (the answer of ``GET /api/v1/whoami``) may use ``feature``. */

@@ -11,7 +11,7 @@ export function viewOf(feature) {
     id: p.id, name: p.name, geometry: feature.geometry, basis: p.level_basis, thresholds: p.thresholds,
     area: p.area_m2, mode: "observed", level: s.level ?? null, people: s.people ?? null, density: s.density ?? null,
     flow: s.flow ?? null, status: s.status || "no_data", sources: s.sources || [], serviceLevel: s.service_level ?? null,
-    start: s.start ? Date.parse(s.start) : null,
+    start: s.start ? Date.parse(s.start) : null, aerial: Boolean(s.aerial),
   };
 }
 

@@ -73,9 +73,11 @@ function facts(view) {
   return list;
 }
 
+/** The zone's installed sensors; a drone's estimate (kind aerial_estimate) is none: the facts
+ * name it among the sources while it holds. */
 function sensorList(view, sensors) {
   const list = el("ul", "sensor-list");
-  for (const s of sensors.filter((x) => x.zones.includes(view.id))) {
+  for (const s of sensors.filter((x) => x.zones.includes(view.id) && x.kind !== "aerial_estimate")) {
     const item = el("li");
     item.dataset.sensor = s.id;
     item.append(el("span", `health-dot health-${s.health}`), el("span", null, s.name || s.id),
