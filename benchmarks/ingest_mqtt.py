@@ -31,7 +31,9 @@ stores per second, without sharing the CPUs with the publishers; stored/s counts
 Without ``--broker`` it starts its own Mosquitto on a free port (the packaged default config
 drops QoS 1 messages queued beyond 1,000 per client, so ours raises ``max_queued_messages``).
 Without ``--store`` it measures a fresh DuckDB file and, when PostgreSQL answers on
-127.0.0.1:5432 (database ``test``), a fresh schema there (dropped afterwards).
+127.0.0.1:5432 (database ``test``), a fresh schema there (dropped afterwards). ``--store
+postgresql`` takes that server alone; a ``postgresql://`` URL gets a fresh schema of its own per
+run too (a store holding the rows of the run before would store nothing new).
 """
 
 from __future__ import annotations
@@ -169,7 +171,7 @@ def run(store_url: str, broker_url: str, sensors: list[str], site_dir: Path, *, 
     last_commit = max(t for t, _ in commits)
     stored = consumer.stats.inserted
     return Outcome(published, stored, published / (last_publish - first_publish), stored / (last_commit - began),
-                   None if backlog else (*np.percentile(latencies, [50, 99]), latencies.max()), cpu / stored * 1e6)
+                   None if backlog else (*np.percentile(latencies, [50, 99]), latencies.max()), cpu / max(stored, 1) * 1e6)
 
 
 def publish_all(broker_url: str, sensors: list[str], publishers: int, rows_per_message: int, rows: int,
@@ -233,6 +235,14 @@ def postgres_url() -> str | None:
     return None
 
 
+def fresh(store: str, run: int) -> str:
+    """Each run measures an empty store: a PostgreSQL URL gets a schema of its own (dropped
+    after the run, whatever ``?schema=`` it named); a DuckDB URL may hold ``{run}``."""
+    if store.startswith(("postgresql://", "postgres://")):
+        return f"{store.partition('?')[0]}?schema=bench_mqtt_{uuid.uuid4().hex[:8]}"
+    return store.format(run=run)
+
+
 def drop_schema(url: str) -> None:
     import psycopg
     from psycopg import sql
@@ -270,7 +280,7 @@ def main() -> None:
         runs = [("paced", args.rate, False), ("backlog", 0.0, True)]
         try:
             for n, (store, (label, rate, backlog)) in enumerate((s, r) for s in stores for r in runs):
-                url = postgres_url() if store == "postgresql" else store.format(run=n)
+                url = postgres_url() if store == "postgresql" else fresh(store, n)
                 name = url.split("://")[0]
                 console.print(f"{name}: {label} run ({rows:,} rows) …")
                 try:
@@ -278,7 +288,7 @@ def main() -> None:
                             rows_per_message=args.rows_per_message, rows=rows, rate=rate,
                             batch_rows=args.batch_rows, backlog=backlog)
                 finally:
-                    if store == "postgresql":
+                    if url.startswith(("postgresql://", "postgres://")):
                         drop_schema(url)
                 lost = "" if o.stored >= o.published else " [red](lost!)[/red]"
                 latency = [f"{ms:,.0f}" for ms in o.latency_ms] if o.latency_ms else ["", "", ""]

@@ -19,6 +19,7 @@ from crowdsafety.domain import METRICS_BY_KIND, OBSERVATION_COLUMNS, Quality, Si
 from crowdsafety.domain.observation import SIGNED_METRICS
 
 MAX_INTERVAL_S = 86_400
+_MAX_VALUE = 10**12  # larger values are implausible for any metric
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -54,13 +55,14 @@ def validate_rows(site: Site, rows: Iterable[Any], *, now: datetime | None = Non
     """Check every row against ``site``; valid rows are returned as a frame, the rest as rejections."""
     now = now or datetime.now(timezone.utc)
     latest_allowed = now + timedelta(seconds=site.max_future_s)
+    latest_us = _epoch_us(latest_allowed)
     metrics = _metrics_by_sensor(site)
     starts: dict[str, int] = {}  # start text -> µs since the epoch: a batch repeats few interval starts
     valid: list[tuple[Any, ...]] = []
     rejected: list[Rejection] = []
     for i, row in enumerate(rows):
         try:
-            valid.append(_check_row(site, metrics, row, _epoch_us(latest_allowed), starts))
+            valid.append(_check_row(site, metrics, row, latest_us, starts))
         except _Reject as exc:
             rejected.append(Rejection(i, exc.reason, exc.field))
     sensor_id, start_us, interval_s, metric, value, quality = zip(*valid) if valid else ([],) * 6
@@ -115,7 +117,11 @@ def _check_row(
     metric = row.get("metric")
     if not isinstance(metric, str) or metric not in allowed:
         raise _Reject(f"metric {_show(metric)} does not fit a {kind} sensor (expected {', '.join(allowed)})", "metric")
-    value = _value(row.get("value"), whole=allowed[metric], signed=metric in SIGNED_METRICS)
+    value = row.get("value")
+    if type(value) is int and 0 <= value <= _MAX_VALUE:  # the usual count: nothing more to check
+        value = float(value)
+    else:
+        value = _value(value, whole=allowed[metric], signed=metric in SIGNED_METRICS)
     quality = row.get("quality", "ok")
     if quality not in _QUALITIES:
         raise _Reject(f"must be one of {', '.join(sorted(_QUALITIES))}, got {_show(quality)}", "quality")
@@ -146,7 +152,7 @@ def _value(raw: Any, *, whole: bool, signed: bool) -> float:
         raise _Reject(f"must not be negative, got {_show(raw)}", "value")
     if whole and (isinstance(raw, float) and not raw.is_integer()):
         raise _Reject(f"a count must be a whole number, got {raw}", "value")
-    if abs(raw) > 1e12:
+    if abs(raw) > _MAX_VALUE:
         raise _Reject(f"implausibly large value {_show(raw)}", "value")
     return float(raw)
 

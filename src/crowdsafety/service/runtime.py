@@ -43,8 +43,7 @@ class Runtime:
         rows = list(rows)
         report = ingest_rows(self.site, self.store, rows, now=self.clock.now())
         if report.inserted or report.corrections:
-            starts = [r.get("start") for r in rows if isinstance(r, dict)]
-            self.mark_dirty(_earliest(starts))
+            self.mark_dirty(report.earliest)
         return report
 
     def ingest_frame(self, frame: pd.DataFrame) -> None:
@@ -120,15 +119,3 @@ class Runtime:
 
     def latest_states(self, at: datetime | None = None) -> dict[str, ZoneState]:
         return self.store.latest_zone_states(at)
-
-
-def _earliest(starts: list[Any]) -> datetime | None:
-    parsed = []
-    for s in starts:
-        try:
-            t = datetime.fromisoformat(s)
-        except (TypeError, ValueError):
-            continue
-        if t.tzinfo is not None:
-            parsed.append(t.astimezone(timezone.utc))
-    return min(parsed, default=None)
