@@ -9,13 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crowdsafety.api.schemas import IsoTime, Problem
+from crowdsafety.api.schemas import IsoTime, Problem, RuleRefusal
 from crowdsafety.domain.flight import Flight
 from crowdsafety.service.flights import MAX_TEXT, PERMIT, FlightRefused
 
 PurposeName = Literal["crowd_overview", "environmental_enforcement", "search"]
 FlightStatusName = Literal["registered", "active", "ended"]
-RuleName = Literal["area", "window", "altitude", "no_fly", "restricted", "overlap"]
 #: Most positions of an area's outline (a drawn polygon has tens; this bounds the checks' work).
 MAX_POSITIONS = 2000
 
@@ -105,20 +104,7 @@ class FlightCollection(_Out):
     features: list[FlightFeature]
 
 
-class RefusalOut(_Out):
-    """One rule a flight breaks: ``where`` names the airspace zone, the other flight or the field."""
-
-    rule: RuleName
-    where: str
-    message: str
-
-
-class FlightProblem(Problem):
-    """An error answer; for a refused flight ``refusals`` lists every rule it breaks."""
-
-    refusals: list[RefusalOut] | None = None
-
-    @classmethod
-    def of(cls, refused: FlightRefused) -> FlightProblem:
-        return cls(detail=str(refused), refusals=[RefusalOut(rule=r.rule, where=r.where, message=r.message)
+def refused_problem(refused: FlightRefused) -> Problem:
+    """The 422 answer to a refused flight: every rule it breaks, and all of them in ``detail``."""
+    return Problem(detail=str(refused), refusals=[RuleRefusal(rule=r.rule, where=r.where, message=r.message)
                                                   for r in refused.refusals])

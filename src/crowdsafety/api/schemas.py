@@ -64,11 +64,21 @@ class IngestResult(_Out):
     rejected: list[RejectedRow]
 
 
+class RuleRefusal(_Out):
+    """One rule a refused flight breaks: ``rule`` (area, window, altitude, no_fly, restricted,
+    overlap); ``where``: the airspace zone, the other flight or the field; ``message``: what exactly."""
+
+    rule: str
+    where: str
+    message: str
+
+
 class Problem(_Out):
-    """An error answer: what is wrong and where."""
+    """An error answer: what is wrong and where; a refused flight lists every rule it breaks."""
 
     detail: str
     rejected: list[RejectedRow] | None = None
+    refusals: list[RuleRefusal] | None = None
 
 
 #: OpenAPI answers of routes with parameters or a body: the app's validation handler answers a

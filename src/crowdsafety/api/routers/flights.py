@@ -16,7 +16,13 @@ from fastapi.responses import JSONResponse
 
 from crowdsafety.api.auth import AUTH_RESPONSES, CONTROL_ROOM, allow
 from crowdsafety.api.deps import RuntimeDep
-from crowdsafety.api.flight_schemas import FlightCollection, FlightFeature, FlightIn, FlightProblem, FlightStatusName
+from crowdsafety.api.flight_schemas import (
+    FlightCollection,
+    FlightFeature,
+    FlightIn,
+    FlightStatusName,
+    refused_problem,
+)
 from crowdsafety.api.schemas import INVALID, IsoTime, Problem
 from crowdsafety.domain import StoreError
 from crowdsafety.domain.access import ApiKey
@@ -36,7 +42,7 @@ ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
                                            "15 minutes before its window until its end; only once)"}}
 REGISTER_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Problem, "description": "the body cannot be read as JSON"},
-    422: {"model": FlightProblem, "description": "the body is malformed (detail names what and where) or the "
+    422: {"model": Problem, "description": "the body is malformed (detail names what and where) or the "
                                                  "flight is refused (refusals: every rule it breaks and where)"}}
 
 
@@ -80,7 +86,7 @@ def register_flight(body: FlightIn, runtime: RuntimeDep, key: ControlRoom) -> Fl
     try:
         flight = svc.register(runtime, request, who=actor(key), role=key.role.value)
     except svc.FlightRefused as refused:
-        return JSONResponse(FlightProblem.of(refused).model_dump(mode="json", exclude_none=True), status_code=422)
+        return JSONResponse(refused_problem(refused).model_dump(mode="json", exclude_none=True), status_code=422)
     except svc.FlightError as exc:
         raise HTTPException(422, str(exc)) from None
     return FlightFeature.of(flight)
