@@ -61,6 +61,10 @@ class AerialDraft:
     people: int | None = None
     description: str = ""
 
+    def field(self, name: str) -> str:
+        """Where the field ``name`` of this record is in the upload, as the parser names it."""
+        return _namer(self.where)(name)
+
 
 @dataclass(frozen=True)
 class UploadProblem:
@@ -141,7 +145,7 @@ def _json(text: str, problems: list[UploadProblem]) -> list[AerialDraft]:
             problems.append(UploadProblem(where, f"unknown field(s) {', '.join(map(repr, unknown))} "
                                                  f"(expected {', '.join(FIELDS)})"))
             continue
-        draft = _draft(where, record, _field_at(where), problems)
+        draft = _draft(where, record, _namer(where), problems)
         if draft is not None:
             drafts.append(draft)
     return drafts
@@ -164,11 +168,7 @@ def _features(doc: Mapping[str, Any], problems: list[UploadProblem]) -> list[Aer
             continue
         record = {k: props.get(k) for k in FIELDS if k in props and k != "geometry"}
         record["geometry"] = feature.get("geometry")
-
-        def field_at(name: str, where: str = where) -> str:
-            return f"{where}.geometry" if name == "geometry" else f"{where}.properties.{name}"
-
-        draft = _draft(where, record, field_at, problems)
+        draft = _draft(where, record, _namer(where), problems)
         if draft is not None:
             drafts.append(draft)
     return drafts
@@ -207,7 +207,7 @@ def _csv(text: str, problems: list[UploadProblem]) -> list[AerialDraft]:
             cells = {h: v.strip() for h, v in zip(header, values, strict=True)}
             record = _csv_record(where, cells, problems)
             if record is not None:
-                draft = _draft(where, record, lambda name, where=where: f"{where}, {name}", problems)
+                draft = _draft(where, record, _namer(where), problems)
                 if draft is not None:
                     drafts.append(draft)
             if len(problems) > MAX_PROBLEMS or len(drafts) > MAX_OBSERVATIONS:
@@ -279,7 +279,13 @@ def circle(lon: float, lat: float, radius_m: float) -> dict[str, Any]:
 
 # -- one record ----------------------------------------------------------------------------------
 
-def _field_at(where: str) -> Callable[[str], str]:
+def _namer(where: str) -> Callable[[str], str]:
+    """How the fields of the record at ``where`` are named: ``observations[0].time``,
+    ``features[0].properties.time`` / ``features[0].geometry``, ``line 3, time``."""
+    if where.startswith("features["):
+        return lambda name: f"{where}.geometry" if name == "geometry" else f"{where}.properties.{name}"
+    if where.startswith("line "):
+        return lambda name: f"{where}, {name}"
     return lambda name: f"{where}.{name}"
 
 
