@@ -115,6 +115,7 @@ class SiteIndex:
         mem = np.array(members, dtype=np.int64).reshape(-1, 2)
         self.member_sensor, self.member_zone = mem[:, 0], mem[:, 1]
         self.member_aerial = self.is_aerial[self.member_sensor]
+        self.member_ids = [self.sensor_ids[s] for s in self.member_sensor.tolist()]
 
         n_zones = len(zones)
         #: Standing people sensors per zone (all but the aerial estimates).

@@ -304,14 +304,19 @@ class PictureModel:
             _values(a)
             for a in (carry.people, carry.sd, carry.drift, result.inflow, result.outflow, result.flow, density)
         )
-        fed = result.fed
+        fed, member_ids = result.fed.tolist(), ix.member_ids
+        aerial_fed = np.bincount(ix.member_zone, weights=result.fed & ix.member_aerial, minlength=ix.n_zones)
+        aerial_fed = (aerial_fed > 0).tolist()
+        statuses = result.status.tolist()
         states = []
         for z, zone_id in enumerate(ix.zone_ids):
-            status = int(result.status[z])
-            # OK: every standing member fed; only the aerial ones need looking at.
-            fed_ids = (ix.sensor_ids[ix.member_sensor[m]] for m in
-                       (ix.zone_aerials[z] if status == _OK else ix.zone_members[z]) if fed[m])
-            sources = ix.all_sources[z] + tuple(fed_ids) if status == _OK else tuple(fed_ids)
+            status = statuses[z]
+            if status == _OK:  # every standing member fed, and the aerial ones that did
+                sources = ix.all_sources[z]
+                if aerial_fed[z]:
+                    sources += tuple(member_ids[m] for m in ix.zone_aerials[z] if fed[m])
+            else:
+                sources = tuple(member_ids[m] for m in ix.zone_members[z] if fed[m])
             states.append(ZoneState(
                 zone_id=zone_id,
                 start=start,
