@@ -59,7 +59,7 @@ def log(runtime) -> list[tuple[str, str, str]]:
 
 
 def test_a_registered_flight_is_stored_with_a_fresh_id_and_logged(runtime, checked):
-    flight = svc.register(runtime, request(operator="  Politie Den Haag, call 06 12345678 ", ),
+    flight = svc.register(runtime, request(operator="  Politie Den Haag, call 06 12345678 "),
                           who="k1 (desk)", role="operator")
     assert flight.id.startswith("FL-") and len(flight.id) == 9 and set(flight.id[3:]) <= set(REF_ALPHABET)
     assert flight.status is FlightStatus.REGISTERED and flight.registered_at == NOW
