@@ -1,4 +1,4 @@
-"""``crowdsafety flights register|start|end|list``: the flight register of a site's store.
+"""``crowdsafety flights register|start|end|list|upload``: the flight register of a site's store.
 
 Each action is logged in the decision log as ``cli:<login name>`` in the role admin (who runs
 the command holds the store). A refused flight prints every rule it breaks, one per line, and
@@ -15,15 +15,17 @@ from typing import Any, NoReturn, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from crowdsafety.cli.common import SiteArg, StoreOpt, errors, open_runtime
 from crowdsafety.cli.keys import cli_actor
 from crowdsafety.domain.flight import Flight, FlightPurpose, FlightStatus
+from crowdsafety.service import aerial
 from crowdsafety.service import flights as svc
+from crowdsafety.sources.aerial_uploads import AerialUploadError, UploadProblem, format_of, parse_upload
 
 console = Console(soft_wrap=True)
-flights_app = typer.Typer(help="Drone flights: register, start, end, list.", no_args_is_help=True)
+flights_app = typer.Typer(help="Drone flights: register, start, end, list, upload observations.",
+                          no_args_is_help=True)
 #: The role CLI actions are logged with.
 CLI_ROLE = "admin"
 
@@ -83,13 +85,10 @@ def list_flights(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
         found = runtime.store.flights(status=status)
     finally:
         runtime.store.close()
-    table = Table(title=f"Flights of {runtime.site.name}")
-    for col in ("id", "status", "purpose", "operator", "permit", "aircraft", "window (UTC)", "max alt m"):
-        table.add_column(col, no_wrap=col in ("id", "status", "permit", "window (UTC)"))
+    console.print(f"{len(found)} flight(s) of {runtime.site.name}" + (f" {status.value}" if status else ""),
+                  highlight=False)
     for f in found:
-        table.add_row(f.id, f.status.value, f.purpose.value, f.operator, f.permit, f.aircraft,
-                      f"{f.window.start:%Y-%m-%d %H:%M}–{f.window.end:%H:%M}", f"{f.max_altitude_m:g}")
-    console.print(table)
+        console.print(f"{f.id}  {_line(f)}", highlight=False)
 
 
 def read_area(path: Path) -> dict[str, Any]:
