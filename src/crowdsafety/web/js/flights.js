@@ -105,7 +105,9 @@ export class FlightLayer {
     for (const feature of data.observations) this.addObservation(feature);
   }
 
-  /** A point observation as a marker; an area (a crowd estimate's) outlined, its marker inside. */
+  /** A point observation as a marker just above its point (an incident it became is drawn on the
+   * point itself); an area (a crowd estimate's) outlined, its marker inside above its southern
+   * edge (the zone's label is in the middle). */
   addObservation(feature) {
     const p = feature.properties;
     let at = null;
@@ -113,8 +115,8 @@ export class FlightLayer {
       const [lon, lat] = feature.geometry.coordinates;
       at = L.latLng(lat, lon);
     } else {
-      const area = L.geoJSON(feature, { style: OBSERVED_STYLE, interactive: false }).addTo(this.flights);
-      at = area.getBounds().getCenter();
+      const bounds = L.geoJSON(feature, { style: OBSERVED_STYLE, interactive: false }).addTo(this.flights).getBounds();
+      at = L.latLng(bounds.getSouth(), bounds.getCenter().lng);
     }
     const marker = L.marker(at, { icon: observationIcon(feature), keyboard: false });
     marker.bindTooltip(observationTitle(p));
@@ -152,8 +154,8 @@ function observationText(p) {
 }
 
 function observationTitle(p) {
-  const when = p.at ?? p.time;
-  return [observationText(p), when && fmtDateTime(when), p.flight_id, p.description].filter(Boolean).join(" · ");
+  return [observationText(p), p.time && fmtDateTime(p.time), p.flight_id, p.incident, p.description]
+    .filter(Boolean).join(" · ");
 }
 
 /** A marker of an observation: its category's symbol and word (never colour alone). */
