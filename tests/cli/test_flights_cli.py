@@ -64,10 +64,14 @@ def test_register_list_start_end(url, area_file, refusals):
     flight_id = made.output.split()[1]
     assert flight_id.startswith("FL-") and "registered: registered, crowd_overview by Politie Den Haag" in made.output
     listed = runner.invoke(app, ["flights", "list", str(MINI_SITE), "--store", url])
-    assert listed.exit_code == 0 and flight_id in listed.output and "NLD-UAS-0042" in listed.output
+    assert listed.exit_code == 0 and listed.output.splitlines()[1].startswith(f"{flight_id}  registered, ")
+    assert "(NLD-UAS-0042), DJI Matrice 30T" in listed.output
     assert runner.invoke(app, ["flights", "start", str(MINI_SITE), flight_id, "--store", url]).exit_code == 0
     active = runner.invoke(app, ["flights", "list", str(MINI_SITE), "--store", url, "--status", "active"])
-    assert flight_id in active.output
+    assert active.output.splitlines()[0] == "1 flight(s) of Mini test site active"
+    assert active.output.splitlines()[1].startswith(f"{flight_id}  active, crowd_overview by Politie Den Haag")
+    ended = runner.invoke(app, ["flights", "list", str(MINI_SITE), "--store", url, "--status", "ended"])
+    assert ended.output.splitlines() == ["0 flight(s) of Mini test site ended"]
     ended = runner.invoke(app, ["flights", "end", str(MINI_SITE), flight_id, "--store", url])
     assert ended.exit_code == 0 and f"flight {flight_id} ended: ended" in ended.output
     again = runner.invoke(app, ["flights", "end", str(MINI_SITE), flight_id, "--store", url])
@@ -118,6 +122,15 @@ def test_a_bad_area_file_is_named_and_nothing_is_stored(url, tmp_path, refusals,
 def test_bad_options_are_named(url, area_file, refusals, changes, message):
     answer = runner.invoke(app, register_args(url, area_file, **changes))
     assert answer.exit_code == 1 and message in answer.output, answer.output
+
+
+def test_a_window_over_midnight_is_listed_with_both_dates(url, area_file, refusals):
+    start = datetime.now(UTC).replace(hour=20, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    made = runner.invoke(app, register_args(url, area_file, **{"--start": start.isoformat(),
+                                                                "--end": (start + timedelta(hours=6)).isoformat()}))
+    assert made.exit_code == 0, made.output
+    end = start + timedelta(hours=6)
+    assert f"{start:%Y-%m-%d} 20:00–{end:%Y-%m-%d} 02:00 UTC, up to 60 m" in made.output
 
 
 def test_a_flight_out_of_its_time_or_unknown_does_not_start(url, area_file, refusals):

@@ -91,6 +91,38 @@ def list_flights(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
         console.print(f"{f.id}  {_line(f)}", highlight=False)
 
 
+@flights_app.command("upload")
+def upload(site_dir: str = SiteArg, flight_id: str = FlightIdArg,
+           file: Path = typer.Argument(..., help="observations: .json, .geojson or .csv"),
+           store: Optional[str] = StoreOpt) -> None:
+    """Upload what a flight saw; a malformed or refused file stores nothing and names every problem."""
+    try:
+        drafts = parse_upload(file.read_bytes(), format_of(file.name))
+    except OSError as exc:
+        _fail(f"{file}: cannot be read ({exc.strerror or exc})")
+    except AerialUploadError as exc:
+        _refused(file, exc.problems)
+    runtime, _ = open_runtime(site_dir, store)
+    try:
+        result = aerial.accept(runtime, flight_id, drafts, who=cli_actor(), role=CLI_ROLE)
+    except aerial.UploadRefused as exc:
+        _refused(file, exc.problems)
+    except svc.FlightError as exc:
+        _fail(str(exc))
+    finally:
+        runtime.store.close()
+    console.print(f"{file}: {result.accepted} observations of flight {flight_id} stored, {result.duplicates} sent "
+                  f"before; incidents: {', '.join(result.incident_refs) or 'none'}; "
+                  f"zones estimated: {', '.join(result.zone_ids) or 'none'}", highlight=False)
+
+
+def _refused(file: Path, problems: list[UploadProblem]) -> NoReturn:
+    errors.print(f"[red]refused[/red] {file}: nothing stored, {len(problems)} problem(s)", highlight=False)
+    for p in problems:
+        errors.print(f"  {p}", highlight=False)
+    raise typer.Exit(1)
+
+
 def read_area(path: Path) -> dict[str, Any]:
     """The Polygon of a GeoJSON file: a geometry, a Feature, or a FeatureCollection of one
     feature; anything else ends the command with what is wrong and where."""
@@ -138,8 +170,10 @@ def _time(text: str, option: str) -> datetime:
 
 
 def _line(f: Flight) -> str:
+    start, end = f.window.start, f.window.end
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
     return (f"{f.status.value}, {f.purpose.value} by {f.operator} ({f.permit}), {f.aircraft}, "
-            f"{f.window.start:%Y-%m-%d %H:%M}–{f.window.end:%H:%M} UTC, up to {f.max_altitude_m:g} m")
+            f"{start:%Y-%m-%d %H:%M}–{until} UTC, up to {f.max_altitude_m:g} m")
 
 
 def _fail(message: str) -> NoReturn:
