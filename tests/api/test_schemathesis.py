@@ -214,6 +214,9 @@ DOMAIN_REFUSALS = {
     "POST /api/v1/flights": "a flight the site's rules refuse (area, window, altitude, no-fly, restricted, overlap), "
                             "a blank operator or aircraft, a time that cannot be expressed in UTC",
     "GET /api/v1/flights": "a time that cannot be expressed in UTC",
+    "POST /api/v1/flights/{flight_id}/observations": "an observation outside the flight's window or area or in the "
+                                                     "future; a naive time, an invalid geometry, a crowd estimate "
+                                                     "without people or area",
 }
 #: (operation, status) -> answers seen in this run.
 ANSWERS: Counter[tuple[str, int]] = Counter()
@@ -229,7 +232,9 @@ REFUSED = {
                              "POST /api/v1/observations", "GET /api/v1/incidents", "GET /api/v1/incidents/{ref}",
                              "POST /api/v1/incidents", "POST /api/v1/incidents/{ref}/actions",
                              "GET /api/v1/flights", "POST /api/v1/flights", "GET /api/v1/flights/{flight_id}",
-                             "POST /api/v1/flights/{flight_id}/start", "POST /api/v1/flights/{flight_id}/end"},
+                             "POST /api/v1/flights/{flight_id}/start", "POST /api/v1/flights/{flight_id}/end",
+                             "GET /api/v1/flights/{flight_id}/observations",
+                             "POST /api/v1/flights/{flight_id}/observations"},
 }
 
 

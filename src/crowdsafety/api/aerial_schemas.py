@@ -39,10 +39,10 @@ class AerialUploadIn(BaseModel):
     properties is sent as ``application/geo+json``, a CSV file as ``text/csv``."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"observations": [
-        {"category": "crowd_estimate", "time": "2026-07-05T14:10:00+02:00", "people": 850,
+        {"category": "crowd_estimate", "time": "2026-07-05T13:50:00+02:00", "people": 850,
          "geometry": {"type": "Polygon", "coordinates": [[[4.2800, 52.1100], [4.2820, 52.1100], [4.2820, 52.1110],
                                                           [4.2800, 52.1110], [4.2800, 52.1100]]]}},
-        {"category": "illegal_dumping", "time": "2026-07-05T14:12:00+02:00", "description": "mattresses",
+        {"category": "illegal_dumping", "time": "2026-07-05T13:52:00+02:00", "description": "mattresses",
          "geometry": {"type": "Point", "coordinates": [4.2805, 52.1104]}}]}]})
 
     observations: list[AerialObservationIn] = Field(min_length=1, max_length=MAX_OBSERVATIONS)
