@@ -8,7 +8,9 @@ A drone reports only while a flight covers the zone, and not every interval: an 
 for :data:`HOLD_INTERVALS` intervals after its own, its variance growing linearly with its age
 ``a`` (intervals) like a random walk's: ``v_a = v_0 · (1 + a)``, ``v_0`` the variance of a fresh
 estimate (so its sd doubles by the third interval after). A newer estimate replaces it; after
-that the zone falls back to its own sensors alone (NO_DATA where it has none left).
+that the zone falls back to its own sensors alone (NO_DATA where it has none left). In a zone
+that follows its in/out balance the held estimate corrects the balance again every interval it
+holds, as if it were new; its growing variance only limits how much.
 """
 
 from __future__ import annotations
