@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from shapely.geometry import shape as to_shape
+from shapely.validation import explain_validity
+
 from crowdsafety.domain import AerialCategory, CrowdSafetyError
-from crowdsafety.sites import geometry as geo
 
 #: Largest upload accepted, bytes.
 MAX_BYTES = 10 * 2**20
@@ -364,9 +366,17 @@ def _geometry_problem(shape: Any) -> str | None:
     if shape.get("type") != "Polygon":
         return f"geometry type must be Point or Polygon, got {_shown(shape.get('type'))}"
     try:
-        return geo.polygon_problem(shape)
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:  # shapely's own, rarely
+        polygon = to_shape(shape)
+    except Exception as exc:  # noqa: BLE001 - shapely raises several types for malformed coordinates
         return f"coordinates are malformed ({exc})"
+    if polygon.is_empty:
+        return "polygon is empty"
+    lon_min, lat_min, lon_max, lat_max = polygon.bounds
+    if not (-180 <= lon_min <= lon_max <= 180 and -90 <= lat_min <= lat_max <= 90):
+        return "coordinates are outside WGS84 lon/lat range (expected [lon, lat] in degrees)"
+    if not polygon.is_valid:
+        return f"invalid polygon: {explain_validity(polygon)} (self-intersecting or badly closed)"
+    return None
 
 
 def _point_problem(coords: Any) -> str | None:
