@@ -69,7 +69,8 @@ def test_airspace_zones_load_with_windows_ceiling_and_purposes(site_dir: Path):
                                                                              (), None)
     assert (boulevard.kind, boulevard.ceiling_m, boulevard.purposes) == (AirspaceKind.RESTRICTED, 50.0,
                                                                          (FlightPurpose.SEARCH,))
-    assert boulevard.windows == (TimeWindow(datetime(2026, 8, 14, 19, tzinfo=UTC), datetime(2026, 8, 14, 21, tzinfo=UTC)),)
+    assert boulevard.windows == (TimeWindow(datetime(2026, 8, 14, 19, tzinfo=UTC),
+                                            datetime(2026, 8, 14, 21, tzinfo=UTC)),)
     assert boulevard.geometry == SQUARE
 
 

@@ -68,7 +68,8 @@ def test_csv_with_geometry_text_or_lon_lat_and_radius():
     assert crowd.where == "line 4" and crowd.people == 120 and crowd.geometry["type"] == "Polygon"
     disc = geometry.metric_shape(crowd.geometry, geometry.to_metric("EPSG:28992"))
     assert disc.area == pytest.approx(3.14159 * 50**2, rel=0.005)  # a 50 m circle, measured in RD New
-    with_geometry = 'category,time,geometry\nother,2026-07-12T10:00:00Z,"' + json.dumps(POINT).replace('"', '""') + '"\n'
+    quoted = json.dumps(POINT).replace('"', '""')
+    with_geometry = f'category,time,geometry\nother,2026-07-12T10:00:00Z,"{quoted}"\n'
     assert parse_upload(with_geometry, "csv")[0].geometry == POINT
 
 
@@ -101,7 +102,8 @@ def test_circle_is_a_valid_polygon_of_the_radius_at_any_latitude():
     ({**CROWD, "people": -5}, "observations[0].people: must be a whole number 0-1,000,000, got -5"),
     ({**CROWD, "people": 12.5}, "observations[0].people: must be a whole number 0-1,000,000, got 12.5"),
     ({**CROWD, "people": True}, "observations[0].people: must be a whole number 0-1,000,000, got True"),
-    ({k: v for k, v in CROWD.items() if k != "people"}, "observations[0].people: a crowd estimate needs a people count"),
+    ({k: v for k, v in CROWD.items() if k != "people"},
+     "observations[0].people: a crowd estimate needs a people count"),
     ({**CROWD, "geometry": POINT}, "observations[0].geometry: a crowd estimate needs an area"),
     ({**DUMPING, "description": ["x"]}, "observations[0].description: must be text, got ['x']"),
     ({**DUMPING, "description": "a\x00b"}, "observations[0].description: holds a NUL character"),

@@ -147,7 +147,8 @@ def _refusals(runtime: Runtime, flight: Flight, drafts: Sequence[AerialDraft], n
     return problems
 
 
-def _fresh(runtime: Runtime, flight: Flight, drafts: Sequence[AerialDraft]) -> tuple[list[tuple[str, AerialDraft]], int]:
+def _fresh(runtime: Runtime, flight: Flight,
+           drafts: Sequence[AerialDraft]) -> tuple[list[tuple[str, AerialDraft]], int]:
     """The drafts not stored before (first of each id), and how many were."""
     ids = [observation_id(flight.id, d) for d in drafts]
     first, last = min(d.at for d in drafts), max(d.at for d in drafts)

@@ -163,7 +163,8 @@ def _air_settings(config: dict[str, Any], problems: _Problems) -> dict[str, floa
         return out
     unknown = sorted(set(air) - set(out))
     if unknown:
-        problems.add(SITE_FILE, "air", f"unknown key(s) {', '.join(map(repr, unknown))} (ceiling_m, aerial_reliability)")
+        problems.add(SITE_FILE, "air",
+                     f"unknown key(s) {', '.join(map(repr, unknown))} (ceiling_m, aerial_reliability)")
     ceiling = air.get("ceiling_m", out["ceiling_m"])
     if not _is_number(ceiling) or not ceiling > 0:
         problems.add(SITE_FILE, "air.ceiling_m", f"must be a positive number of metres, got {ceiling!r}")
@@ -217,7 +218,8 @@ def _airspace(doc: dict[str, Any], problems: _Problems) -> list[AirspaceZone]:
         if kind is AirspaceKind.NO_FLY:
             for key in ("ceiling_m", "purposes"):
                 if props.get(key) is not None:
-                    problems.add(f, f"{where}.properties.{key}", "only a restricted zone has this (a no-fly zone bars every flight)")
+                    problems.add(f, f"{where}.properties.{key}",
+                                 "only a restricted zone has this (a no-fly zone bars every flight)")
         elif ceiling is not None and (not _is_number(ceiling) or not ceiling > 0):
             problems.add(f, f"{where}.properties.ceiling_m", f"must be a positive number of metres, got {ceiling!r}")
         allowed = ", ".join(p.value for p in FlightPurpose)
@@ -397,7 +399,8 @@ def _sensors(doc: dict[str, Any], zone_ids: set[str], problems: _Problems) -> li
             problems.add(f, where, "duplicate sensor id")
             continue
         if sid.startswith(AERIAL_SENSOR_PREFIX):
-            problems.add(f, where, f"ids starting {AERIAL_SENSOR_PREFIX!r} are reserved for the drone estimate of each zone")
+            problems.add(f, where,
+                         f"ids starting {AERIAL_SENSOR_PREFIX!r} are reserved for the drone estimate of each zone")
             continue
         seen.add(sid)
         try:
