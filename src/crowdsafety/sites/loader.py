@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import math
 import tomllib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -223,7 +223,8 @@ def _airspace(doc: dict[str, Any], problems: _Problems) -> list[AirspaceZone]:
         elif ceiling is not None and (not _is_number(ceiling) or not ceiling > 0):
             problems.add(f, f"{where}.properties.ceiling_m", f"must be a positive number of metres, got {ceiling!r}")
         allowed = ", ".join(p.value for p in FlightPurpose)
-        if not isinstance(purposes, list) or not all(p in {q.value for q in FlightPurpose} for p in purposes):
+        if not isinstance(purposes, list) or not all(isinstance(p, str) and p in {q.value for q in FlightPurpose}
+                                                     for p in purposes):
             problems.add(f, f"{where}.properties.purposes", f"must be a list of purposes ({allowed}), got {purposes!r}")
         windows = _windows(props.get("windows"), f"{where}.properties.windows", problems)
         if len(problems) > before:
@@ -254,9 +255,10 @@ def _windows(raw: Any, where: str, problems: _Problems) -> tuple[TimeWindow, ...
             text = item.get(key)
             try:
                 moment = datetime.fromisoformat(text) if isinstance(text, str) else None
-            except ValueError:
+                moment = moment.astimezone(UTC) if moment is not None and moment.utcoffset() is not None else None
+            except (ValueError, OverflowError):  # OverflowError: out of range in UTC (year 1 with an offset)
                 moment = None
-            if moment is None or moment.utcoffset() is None:
+            if moment is None:
                 problems.add(AIRSPACE_FILE, f"{here}.{key}",
                              f"must be an ISO 8601 time with offset (e.g. 2026-08-14T21:00:00+02:00), got {text!r}")
             else:
