@@ -1,6 +1,7 @@
 """API schemas of aerial observations: the upload bodies as documented (the parser in
-:mod:`crowdsafety.sources.aerial_uploads` checks them), the answer to an upload, a refused
-upload's problems, and stored observations as GeoJSON."""
+:mod:`crowdsafety.sources.aerial_uploads` checks them), the answer to an upload and stored
+observations as GeoJSON. A refused upload is a :class:`~crowdsafety.api.schemas.Problem` with
+``errors``."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from crowdsafety.api.schemas import Problem
 from crowdsafety.domain import AerialObservation
-from crowdsafety.sources.aerial_uploads import MAX_DESCRIPTION, MAX_OBSERVATIONS, MAX_PEOPLE, UploadProblem
+from crowdsafety.sources.aerial_uploads import MAX_DESCRIPTION, MAX_OBSERVATIONS, MAX_PEOPLE
 
 CategoryName = Literal["illegal_dumping", "fire_or_smoke", "crowd_estimate", "blocked_route", "other"]
 
@@ -56,23 +56,6 @@ class AcceptOut(_Out):
     duplicates: int
     incidents: list[str]
     zones: list[str]
-
-
-class UploadErrorOut(_Out):
-    """One thing wrong with an upload: where (record and field) and what."""
-
-    where: str
-    message: str
-
-    @classmethod
-    def of(cls, p: UploadProblem) -> UploadErrorOut:
-        return cls(where=p.where, message=p.message)
-
-
-class AerialProblem(Problem):
-    """A refused upload: every problem found, each with where and what; nothing was stored."""
-
-    errors: list[UploadErrorOut] | None = None
 
 
 class AerialProperties(_Out):

@@ -73,12 +73,21 @@ class RuleRefusal(_Out):
     message: str
 
 
+class UploadError(_Out):
+    """One thing wrong with a refused upload: ``where`` (record and field) and ``message``."""
+
+    where: str
+    message: str
+
+
 class Problem(_Out):
-    """An error answer: what is wrong and where; a refused flight lists every rule it breaks."""
+    """An error answer: what is wrong and where; a refused flight lists every rule it breaks, a
+    refused upload every error."""
 
     detail: str
     rejected: list[RejectedRow] | None = None
     refusals: list[RuleRefusal] | None = None
+    errors: list[UploadError] | None = None
 
 
 #: OpenAPI answers of routes with parameters or a body: the app's validation handler answers a

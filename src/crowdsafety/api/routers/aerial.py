@@ -13,17 +13,10 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from crowdsafety.api.aerial_schemas import (
-    AcceptOut,
-    AerialCollection,
-    AerialFeature,
-    AerialProblem,
-    AerialUploadIn,
-    UploadErrorOut,
-)
+from crowdsafety.api.aerial_schemas import AcceptOut, AerialCollection, AerialFeature, AerialUploadIn
 from crowdsafety.api.auth import AUTH_RESPONSES, CONTROL_ROOM, allow
 from crowdsafety.api.deps import RuntimeDep
-from crowdsafety.api.schemas import INVALID, Problem
+from crowdsafety.api.schemas import INVALID, Problem, UploadError
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.service import Runtime
 from crowdsafety.service import aerial as svc
@@ -40,7 +33,7 @@ UPLOAD_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     413: {"model": Problem, "description": f"body larger than {MAX_BYTES // 2**20} MiB"},
     415: {"model": Problem, "description": "not application/json, application/geo+json or text/csv"},
-    422: {"model": AerialProblem, "description": "the upload is malformed or refused (outside the flight's window "
+    422: {"model": Problem, "description": "the upload is malformed or refused (outside the flight's window "
                                                  "or area, flight not started): errors lists every problem"}}
 
 
@@ -121,7 +114,7 @@ def _accept(runtime: Runtime, key: ApiKey, flight_id: str, body: bytes, fmt: str
 
 
 def _refused(problems: list[UploadProblem], detail: str) -> JSONResponse:
-    answer = AerialProblem(detail=detail, errors=[UploadErrorOut.of(p) for p in problems])
+    answer = Problem(detail=detail, errors=[UploadError(where=p.where, message=p.message) for p in problems])
     return JSONResponse(answer.model_dump(exclude_none=True), status_code=422)
 
 
