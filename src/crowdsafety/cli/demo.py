@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import typer
@@ -23,8 +24,10 @@ from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service.deciding import Decider, build_decider
 from crowdsafety.service.forecasting import Forecaster
 from crowdsafety.service.config_audit import record_config
+from crowdsafety.service.demo_flight import FlightScript
 from crowdsafety.service.keys import create_key
 from crowdsafety.sites import load_site
+from crowdsafety.sources.scheveningen_flight import DemoFlight
 from crowdsafety.store import open_store
 
 #: Days of history loaded (and pictured) before the replay starts; the forecast model learns
@@ -34,17 +37,21 @@ HISTORY_DAYS = 35
 
 @dataclass(frozen=True)
 class DemoData:
-    """All observations of a demo and the moment its replay starts (UTC)."""
+    """All observations of a demo and the moment its replay starts (UTC); ``flight``: a drone
+    flight flown during the replay."""
 
     observations: pd.DataFrame
     replay_start: datetime
     story: str
     events: tuple = ()
+    flight: DemoFlight | None = None
 
 
 def scheveningen_data(site: Site, seed: int) -> DemoData:
-    """A simulated summer; the replay starts on the morning of the first fireworks night."""
+    """A simulated summer; the replay starts on the morning of the first fireworks night, and
+    that evening a police drone flies over the beach while its counting camera has failed."""
     from crowdsafety.sources import scheveningen_simulator as sim
+    from crowdsafety.sources.scheveningen_flight import plan_flight, without_camera
 
     start, end = sim.default_season(2026)
     events = sim.load_events(site)
@@ -54,7 +61,8 @@ def scheveningen_data(site: Site, seed: int) -> DemoData:
     replay = (first.start - timedelta(hours=12)) if first else start + timedelta(days=HISTORY_DAYS)
     story = f"simulated summer 2026; replay starts {replay:%Y-%m-%d %H:%M} {replay:%Z}" + (
         f", the day of {first.name}" if first else "")
-    return DemoData(frame, replay.astimezone(timezone.utc), story, tuple(events))
+    flight = plan_flight(site, replay.date(), seed=seed, events=events)
+    return DemoData(without_camera(frame, flight), replay.astimezone(timezone.utc), story, tuple(events), flight)
 
 
 def auckland_data(site: Site) -> DemoData:
@@ -91,9 +99,11 @@ def replay(
     stop: threading.Event,
     decider: Decider | None = None,
     forecaster: Forecaster | None = None,
+    flight: FlightScript | None = None,
 ) -> None:
-    """Feed one interval per tick through the ingest path, then refresh the picture, the
-    forecasts (a new issue each replayed hour) and the alerts."""
+    """Feed one interval per tick through the ingest path, fly the steps of a drone ``flight``
+    that are due, then refresh the picture, the forecasts (a new issue each replayed hour) and
+    the alerts."""
     step = runtime.site.interval_s
     groups = iter(future.groupby("start", sort=True))
     pending = next(groups, None)
@@ -103,6 +113,8 @@ def replay(
             rows = pending[1].assign(start=pending[1]["start"].map(lambda t: t.isoformat()))
             runtime.ingest(rows[["sensor_id", "start", "interval_s", "metric", "value", "quality"]].to_dict("records"))
             pending = next(groups, None)
+        if flight is not None:
+            flight.advance()
         runtime.refresh()
         if forecaster is not None:
             forecaster.refresh()
@@ -143,9 +155,18 @@ def register(app: typer.Typer) -> None:
         forecaster = Forecaster(runtime, events=data.events)
         with console.status("Training the forecast model and issuing the first forecasts"):
             forecaster.refresh()
+        flight = None
+        if data.flight is not None:
+            tz = ZoneInfo(runtime.site.timezone)
+            console.print(f"Drone: {data.flight.operator} flies {', '.join(data.flight.zones)} "
+                          f"{data.flight.start.astimezone(tz):%H:%M}–{data.flight.end.astimezone(tz):%H:%M}; "
+                          f"{data.flight.camera} fails {data.flight.outage_start.astimezone(tz):%H:%M}–"
+                          f"{data.flight.outage_end.astimezone(tz):%H:%M} (see ASSUMPTIONS.md).")
+            flight = FlightScript(runtime, data.flight, say=lambda line: console.print(
+                f"{runtime.clock.now().astimezone(tz):%H:%M} {line}"))
         stop = threading.Event()
         decider = build_decider(runtime, outlooks=forecaster.outlooks)
-        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop, decider, forecaster),
+        feeder = threading.Thread(target=replay, args=(runtime, future, tick, stop, decider, forecaster, flight),
                                   name="replay", daemon=True)
         feeder.start()
         try:
