@@ -13,6 +13,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import Point, shape
 from typer.testing import CliRunner
 
 from crowdsafety.api import create_app
@@ -141,7 +142,8 @@ def test_the_dumping_becomes_a_drone_incident(flown):
     (ref,) = flown.script.incident_refs
     incident = flown.runtime.store.incident(ref)
     assert incident.source is IncidentSource.DRONE and incident.category is IncidentCategory.ENVIRONMENTAL
-    assert flown.script.flight_id in incident.description and "harbour end" in incident.description
+    assert flown.script.flight_id in incident.description and "near the harbour" in incident.description
+    assert shape(flown.runtime.site.zone("boulevard").geometry).contains(Point(incident.point))
 
 
 def test_the_beach_stays_on_the_picture_from_the_air_while_its_camera_is_down(flown):

@@ -10,7 +10,7 @@ team flies a crowd-overview flight over the central beach and the boulevard (:da
   simulator's true people present in it, off by a seeded relative error (sd
   :data:`ESTIMATE_ERROR_SD`, clipped to ±:data:`ESTIMATE_ERROR_MAX`): heads counted on oblique
   imagery of a crowd;
-- at 19:48 it reports household waste dumped at the harbour end of the boulevard;
+- at 19:48 it reports household waste dumped on the boulevard near the harbour;
 - it lands and ends the flight at 20:20.
 
 The counting camera of the beach (:data:`CAMERA`) fails from 19:40 to 21:10 (an outage: no
@@ -62,8 +62,8 @@ ESTIMATE_ERROR_SD = 0.20
 ESTIMATE_ERROR_MAX = 0.5
 #: The offence seen from the air: when, where (lon, lat) and what.
 DUMPING_AT = time(19, 48)
-DUMPING_POINT = (4.2685, 52.1051)  # the boulevard's stairs at its harbour end
-DUMPING_TEXT = "about ten bags of household waste and a mattress dumped by the boulevard stairs at the harbour end"
+DUMPING_POINT = (4.27025, 52.10641)  # beach stairs on the boulevard, 350 m from its harbour end
+DUMPING_TEXT = "about ten bags of household waste and a mattress dumped by the beach stairs near the harbour"
 
 #: Metres per degree of latitude (and of longitude scaled by cos(latitude)).
 M_PER_DEG = 111_320.0
