@@ -12,13 +12,18 @@ centroid; a crowd estimate becomes observations of the ``aerial:<zone>`` sensors
 covers (:func:`crowdsafety.sources.aerial_estimates.zone_people`), in the site interval holding
 its time (several estimates of one zone and interval in an upload: their mean). Each accepted
 upload is logged once (``aerial.observations``).
+
+Retries and several service processes are safe without a lock: each step repeats without
+effect. An incident is filed under its observation's id (:func:`crowdsafety.service.incidents.report`
+with a ``key``), so filing it again returns the one filed before; zone observations sent again
+are exact duplicates; and the aerial observations, stored last, mark the upload as done. An
+upload that failed part way is therefore completed by sending it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,9 +61,6 @@ OFFENCES: dict[AerialCategory, tuple[IncidentCategory, Urgency]] = {
 #: Most stored observations of a flight read back to find duplicates.
 MAX_READ = 1_000_000
 
-#: Orders this process's uploads, so one sent twice at once files its incidents once.
-_lock = threading.Lock()
-
 
 class UploadRefused(CrowdSafetyError):
     """An upload that cannot be accepted; ``problems`` names every refused observation."""
@@ -94,14 +96,13 @@ def accept(runtime: Runtime, flight_id: str, drafts: Sequence[AerialDraft], *, w
     problems = _refusals(runtime, flight, drafts, now)
     if problems:
         raise UploadRefused(problems)
-    with _lock:
-        fresh, duplicates = _fresh(runtime, flight, drafts)
-        made = [_observation(runtime, flight, draft, oid, now, who=who, role=role) for oid, draft in fresh]
-        rows = [row for row, _ in made]
-        stored = runtime.store.add_aerial_observations(rows)
+    fresh, duplicates = _fresh(runtime, flight, drafts)
+    made = [_observation(runtime, flight, draft, oid, now, who=who, role=role) for oid, draft in fresh]
     report = runtime.ingest(_zone_rows(runtime, made))
     if report.rejected:  # drafts were checked: a rejection here is a fault of ours
         raise CrowdSafetyError(f"drone estimates not ingested: {report.rejected[0]}")
+    rows = [row for row, _ in made]
+    stored = runtime.store.add_aerial_observations(rows)  # last: what is stored is done
     result = AcceptResult(
         accepted=stored, duplicates=duplicates + len(rows) - stored,
         incident_refs=tuple(r.incident_ref for r in rows if r.incident_ref),
@@ -176,7 +177,7 @@ def _observation(runtime: Runtime, flight: Flight, draft: AerialDraft, oid: str,
             source=IncidentSource.DRONE, category=category, urgency=urgency, at=draft.at,
             point=(centre.x, centre.y),
             description=f"{draft.category.value.replace('_', ' ')} seen by drone flight {flight.id}"
-                        + (f": {description}" if description else "")), who=who, role=role)
+                        + (f": {description}" if description else "")), who=who, role=role, key=oid)
         incident_ref = incident.ref
     return AerialObservation(id=oid, flight_id=flight.id, site_id=runtime.site.id, category=draft.category,
                              geometry=draft.geometry, at=draft.at, received_at=now, people=draft.people,

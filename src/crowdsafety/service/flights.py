@@ -8,6 +8,12 @@ characters (``FL-7KQ2M9``, the alphabet of incident reference codes). It may be 
 Every action and every refusal goes into the decision log (``flight.registered`` / ``.refused``
 / ``.started`` / ``.ended``). Operator and aircraft are scrubbed of personal data; the permit
 number is kept as given, so it may hold only letters, digits and ``-./`` and spaces.
+
+Several service processes may share one store: a registration is checked and stored in one
+atomic step of the store (:meth:`~crowdsafety.store.Store.register_flight`), so two overlapping
+flights cannot both pass the overlap rule, and a start or end is a compare-and-set on the
+stored status, so of two requests changing one flight at once the second gets
+:class:`FlightConflict`.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 import math
 import re
 import secrets
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -35,9 +40,6 @@ START_EARLY = timedelta(minutes=15)
 MAX_TEXT = 200
 #: A permit or licence number: letters, digits, ``-``, ``.``, ``/`` and spaces, 2 to 40 characters.
 PERMIT = re.compile(r"[A-Za-z0-9][A-Za-z0-9./ -]{0,38}[A-Za-z0-9]")
-
-#: Orders this process's registrations, so two requests cannot both pass the overlap rule.
-_lock = threading.Lock()
 
 
 class FlightError(CrowdSafetyError):
@@ -85,15 +87,11 @@ def register(runtime: Runtime, req: FlightRequest, *, who: str, role: str) -> Fl
         refusal = Refusal("window", "end", f"the window ends ({end.isoformat()}) before or when it starts "
                                            f"({start.isoformat()})")
         _refuse(runtime, [refusal], fields, who=who, role=role)
-    with _lock:
-        flight = Flight(id=_free_id(runtime), site_id=runtime.site.id, window=TimeWindow(start, end),
-                        registered_at=now, **fields)
-        others = [f for f in runtime.store.flights(start=start, end=end, limit=10_000)
-                  if f.status is not FlightStatus.ENDED]
-        refusals = check_flight(runtime.site, flight, others, now)
-        if refusals:
-            _refuse(runtime, refusals, fields, who=who, role=role)
-        runtime.store.put_flight(flight)
+    flight = Flight(id=_free_id(runtime), site_id=runtime.site.id, window=TimeWindow(start, end),
+                    registered_at=now, **fields)
+    refusals = runtime.store.register_flight(flight, lambda others: check_flight(runtime.site, flight, others, now))
+    if refusals:
+        _refuse(runtime, refusals, fields, who=who, role=role)
     audit.record(runtime, who=who, role=role, action="flight.registered",
                  reason=f"{flight.purpose.value} by {flight.operator}, {_span(flight.window)}",
                  details=_details(flight))
@@ -103,15 +101,14 @@ def register(runtime: Runtime, req: FlightRequest, *, who: str, role: str) -> Fl
 def start(runtime: Runtime, flight_id: str, *, who: str, role: str) -> Flight:
     """Mark a registered flight active (from :data:`START_EARLY` before its window until its end)."""
     now = runtime.clock.now()
-    with _lock:
-        flight = _known(runtime, flight_id)
-        if flight.status is not FlightStatus.REGISTERED:
-            raise FlightConflict(f"flight {flight.id} is {flight.status.value}: only a registered flight starts")
-        if now < flight.window.start - START_EARLY or now >= flight.window.end:
-            raise FlightConflict(f"flight {flight.id} may start from {_iso(flight.window.start - START_EARLY)} "
-                                 f"until {_iso(flight.window.end)}; it is {_iso(now)}")
-        after = replace(flight, status=FlightStatus.ACTIVE, started_at=now)
-        runtime.store.update_flight(after)
+    flight = _known(runtime, flight_id)
+    if flight.status is not FlightStatus.REGISTERED:
+        raise FlightConflict(f"flight {flight.id} is {flight.status.value}: only a registered flight starts")
+    if now < flight.window.start - START_EARLY or now >= flight.window.end:
+        raise FlightConflict(f"flight {flight.id} may start from {_iso(flight.window.start - START_EARLY)} "
+                             f"until {_iso(flight.window.end)}; it is {_iso(now)}")
+    after = replace(flight, status=FlightStatus.ACTIVE, started_at=now)
+    _swap(runtime, flight, after)
     audit.record(runtime, who=who, role=role, action="flight.started",
                  reason=f"{after.purpose.value} by {after.operator}, {_span(after.window)}", details=_details(after))
     return after
@@ -120,12 +117,11 @@ def start(runtime: Runtime, flight_id: str, *, who: str, role: str) -> Flight:
 def end(runtime: Runtime, flight_id: str, *, who: str, role: str) -> Flight:
     """Mark a registered or active flight ended (a registered one is thereby called off)."""
     now = runtime.clock.now()
-    with _lock:
-        flight = _known(runtime, flight_id)
-        if flight.status is FlightStatus.ENDED:
-            raise FlightConflict(f"flight {flight.id} has already ended")
-        after = replace(flight, status=FlightStatus.ENDED, ended_at=now)
-        runtime.store.update_flight(after)
+    flight = _known(runtime, flight_id)
+    if flight.status is FlightStatus.ENDED:
+        raise FlightConflict(f"flight {flight.id} has already ended")
+    after = replace(flight, status=FlightStatus.ENDED, ended_at=now)
+    _swap(runtime, flight, after)
     reason = "landed" if flight.status is FlightStatus.ACTIVE else "called off before it started"
     audit.record(runtime, who=who, role=role, action="flight.ended", reason=f"{reason}: {after.operator}",
                  details=_details(after))
@@ -168,6 +164,15 @@ def _known(runtime: Runtime, flight_id: str) -> Flight:
     if flight is None:
         raise UnknownFlight(f"no flight with id {flight_id!r}")
     return flight
+
+
+def _swap(runtime: Runtime, before: Flight, after: Flight) -> None:
+    """Store ``after`` if the flight's stored status is still ``before``'s; FlightConflict
+    naming what it became when another request changed it since it was read."""
+    if not runtime.store.update_flight(after, expected=before.status):
+        now = _known(runtime, before.id).status.value
+        raise FlightConflict(f"flight {before.id} changed from {before.status.value} to {now} while this request "
+                             f"was making it {after.status.value}: another request came first")
 
 
 def _free_id(runtime: Runtime) -> str:

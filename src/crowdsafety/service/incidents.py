@@ -5,14 +5,17 @@ every step goes into the decision log (``incident.reported`` / ``.assigned`` / `
 ``.resolved``). A report gets a reference code of unambiguous characters (``CS-7KQ2M9``: no 0/O,
 1/I/L, U) and the site's zones within :data:`NEAR_M` metres of its place: the point, else the
 position of its stop in the site's GTFS stops (``<site folder>/gtfs``), which then becomes its
-point.
+point. A report made by a machine for something it may send again (a drone's observation) is
+filed with a ``key``: its reference code is derived from the key, so filing it again, after a
+failure or from another process at the same time, returns the incident filed before.
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 from functools import lru_cache
@@ -43,6 +46,9 @@ from crowdsafety.sources.line_problems import FeedError
 #: typed on a phone, none is taken for another).
 REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REF_LENGTH = 6
+#: Reference codes derived from a report's key that are tried before giving up (each is taken
+#: by an unrelated incident with a chance of (incidents stored) / 30**6).
+KEYED_TRIES = 8
 #: A zone within this many metres of an incident's place counts as next to it.
 NEAR_M = 150.0
 #: Longest free text kept (characters, after scrubbing).
@@ -100,8 +106,11 @@ class PublicStatus:
     answered_at: datetime | None
 
 
-def report(runtime: Runtime, rep: IncidentReport, *, who: str, role: str) -> Incident:
-    """File ``rep`` as a new incident (status new), log it and return it."""
+def report(runtime: Runtime, rep: IncidentReport, *, who: str, role: str, key: str | None = None) -> Incident:
+    """File ``rep`` as a new incident (status new), log it and return it. With ``key`` (what the
+    report is about, e.g. an aerial observation's id), filing is idempotent: the incident filed
+    before under ``key`` with the same source, category, urgency, time and place is returned
+    as it is now, not filed or logged again."""
     now = runtime.clock.now()
     at = now if rep.at is None else rep.at
     if at.tzinfo is None or at.utcoffset() is None:
@@ -119,15 +128,20 @@ def report(runtime: Runtime, rep: IncidentReport, *, who: str, role: str) -> Inc
         point = stop_positions(runtime.site).get(rep.stop_id)
     if point is None and rep.stop_id is None and rep.line is None:
         raise IncidentError("place: give a point (lon, lat), a stop or a line")
-    incident = Incident(
-        ref=_free_ref(runtime), site_id=runtime.site.id, source=rep.source, category=rep.category,
-        urgency=rep.urgency, at=at, reported_at=now, point=point, line=_text(rep.line), direction=_text(rep.direction),
-        stop_id=rep.stop_id, vehicle=_text(rep.vehicle),
+    incident = Incident(  # with a key, the code is chosen when it is filed
+        ref=_free_ref(runtime) if key is None else "", site_id=runtime.site.id, source=rep.source,
+        category=rep.category, urgency=rep.urgency, at=at, reported_at=now, point=point, line=_text(rep.line),
+        direction=_text(rep.direction), stop_id=rep.stop_id, vehicle=_text(rep.vehicle),
         zone_ids=() if point is None else zones_near(runtime.site, point), description=_text(rep.description) or "",
     )
     first = IncidentUpdate(ref=incident.ref, seq=1, at=now, status=IncidentStatus.NEW, who=who, role=role,
                            note=f"reported by {rep.source.value}")
-    runtime.store.add_incident(incident, first)
+    if key is None:
+        runtime.store.add_incident(incident, first)
+    else:
+        incident, new = _file_once(runtime, incident, first, key)
+        if not new:
+            return incident
     audit.record(runtime, who=who, role=role, action="incident.reported",
                  reason=f"{incident.category.value}, {incident.urgency.value}: {incident.description}".rstrip(": "),
                  details=_details(incident))
@@ -217,6 +231,45 @@ def _free_ref(runtime: Runtime) -> str:
         if runtime.store.incident(ref) is None:
             return ref
     raise IncidentError("no free reference code found")  # 30**6 codes: only with a full store
+
+
+def keyed_refs(key: str) -> list[str]:
+    """The reference codes an incident filed under ``key`` may get, in the order tried: each
+    derived from a SHA-256 of the key and its position."""
+    refs = []
+    for n in range(KEYED_TRIES):
+        number = int.from_bytes(hashlib.sha256(f"{key}#{n}".encode()).digest()[:8], "big")
+        chars = []
+        for _ in range(REF_LENGTH):
+            number, digit = divmod(number, len(REF_ALPHABET))
+            chars.append(REF_ALPHABET[digit])
+        refs.append("CS-" + "".join(chars))
+    return refs
+
+
+def _file_once(runtime: Runtime, incident: Incident, first: IncidentUpdate, key: str) -> tuple[Incident, bool]:
+    """``incident`` stored under the first of :func:`keyed_refs` that is free (True), or the
+    incident of the same report already under one of them, filed before or by another process
+    meanwhile (False)."""
+    for ref in keyed_refs(key):
+        stored = runtime.store.incident(ref)
+        if stored is None:
+            filed = replace(incident, ref=ref)
+            try:
+                runtime.store.add_incident(filed, replace(first, ref=ref))
+                return filed, True
+            except StoreError:
+                stored = runtime.store.incident(ref)  # another process filed under this code first
+                if stored is None:
+                    raise
+        if _same_report(stored, incident):
+            return stored, False
+    raise IncidentError(f"no free reference code found for {key!r}")  # KEYED_TRIES codes taken by others
+
+
+def _same_report(a: Incident, b: Incident) -> bool:
+    return (a.site_id, a.source, a.category, a.urgency, a.at, a.point, a.line, a.stop_id) == \
+        (b.site_id, b.source, b.category, b.urgency, b.at, b.point, b.line, b.stop_id)
 
 
 def _check_point(point: tuple[float, float]) -> None:

@@ -8,9 +8,10 @@ Bulk data crosses this interface as pandas DataFrames with ``OBSERVATION_COLUMNS
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, Sequence
+from typing import Protocol, Sequence, TypeVar
 
 import pandas as pd
 
@@ -20,6 +21,8 @@ from crowdsafety.domain.dead_letter import DeadLetter
 from crowdsafety.domain.decision import AlertRecord, DecisionEntry
 from crowdsafety.domain.flight import AerialObservation, Flight, FlightStatus
 from crowdsafety.domain.incident import Incident, IncidentStatus, IncidentUpdate
+
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -198,9 +201,19 @@ class Store(Protocol):
         """Store a newly registered flight; StoreError if its id exists."""
         ...
 
-    def update_flight(self, flight: Flight) -> None:
+    def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
+        """Atomically, also against other processes sharing the store: read the flights of
+        ``flight``'s site that have not ended and whose window overlaps its window, pass them to
+        ``check``, and store ``flight`` only when ``check`` answers nothing. Returns the answer
+        (its refusals; empty: stored). StoreError if the id exists; what ``check`` raises
+        propagates, storing nothing."""
+        ...
+
+    def update_flight(self, flight: Flight, *, expected: FlightStatus | None = None) -> bool:
         """Set the status, ``started_at`` and ``ended_at`` of a stored flight to ``flight``'s;
-        StoreError for an unknown id. Its other fields never change."""
+        its other fields never change. With ``expected``, a compare-and-set: only while the
+        stored status is ``expected``, else False and nothing changes (another process changed
+        it first). True when set; StoreError for an unknown id."""
         ...
 
     def flight(self, flight_id: str) -> Flight | None:

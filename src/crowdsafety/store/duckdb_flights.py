@@ -8,8 +8,9 @@ upload sent twice is stored once. No imagery: geometries, counts and scrubbed te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import duckdb
 
@@ -55,6 +56,7 @@ FLIGHT_DDL: tuple[str, ...] = (
 
 _FLIGHT = _rows.columns(_rows.FLIGHT_COLUMNS)
 _AERIAL = _rows.columns(_rows.AERIAL_COLUMNS)
+_R = TypeVar("_R")
 
 
 def put_flight(con: duckdb.DuckDBPyConnection, flight: Flight) -> None:
@@ -64,12 +66,29 @@ def put_flight(con: duckdb.DuckDBPyConnection, flight: Flight) -> None:
     con.execute(f"INSERT INTO flights ({_FLIGHT}) VALUES ({marks})", _rows.flight_row(flight)).fetchall()
 
 
-def update_flight(con: duckdb.DuckDBPyConnection, flight: Flight) -> None:
-    if not con.execute("SELECT count(*) FROM flights WHERE id = ?", [flight.id]).fetchall()[0][0]:
+def register_flight(con: duckdb.DuckDBPyConnection, flight: Flight,
+                    check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
+    """``check`` the flights in the way of ``flight`` and store it when it answers nothing; the
+    caller holds the store's lock and a transaction, so no flight gets in between."""
+    where, params = _rows.flight_filters(status=None, start=flight.window.start, end=flight.window.end, mark="?")
+    rows = con.execute(f"SELECT {_FLIGHT} FROM flights {where} AND site_id = ? AND status <> ? "
+                       "ORDER BY window_start, id", [*params, flight.site_id, FlightStatus.ENDED.value]).fetchall()
+    refusals = list(check([_rows.flight(row) for row in rows]))
+    if not refusals:
+        put_flight(con, flight)
+    return refusals
+
+
+def update_flight(con: duckdb.DuckDBPyConnection, flight: Flight, expected: FlightStatus | None = None) -> bool:
+    found = con.execute("SELECT status FROM flights WHERE id = ?", [flight.id]).fetchall()
+    if not found:
         raise StoreError(f"unknown flight {flight.id!r}")
+    if expected is not None and found[0][0] != FlightStatus(expected).value:
+        return False
     row = dict(zip(_rows.FLIGHT_COLUMNS, _rows.flight_row(flight)))
     con.execute("UPDATE flights SET status = ?, started_at = ?, ended_at = ? WHERE id = ?",
                 [row["status"], row["started_at"], row["ended_at"], flight.id]).fetchall()
+    return True
 
 
 def flights(con: duckdb.DuckDBPyConnection, *, flight_id: str | None = None, status: FlightStatus | None = None,

@@ -17,10 +17,10 @@ and its sequence counter need no further coordination.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
@@ -49,6 +49,8 @@ from crowdsafety.store import duckdb_forecasts as _forecasts
 from crowdsafety.store import duckdb_incidents as _incidents
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.schema import DDL, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
+
+_R = TypeVar("_R")
 
 _KEY = "sensor_id, start, interval_s, metric"
 _OBS_SELECT = "sensor_id, start, interval_s, metric, value, quality, received_at"
@@ -485,10 +487,17 @@ class DuckDBStore:
         with self._session() as con, _transaction(con):
             _flights.put_flight(con, flight)
 
-    def update_flight(self, flight: Flight) -> None:
-        """Set a stored flight's status, started_at and ended_at; StoreError for an unknown id."""
+    def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
+        """Under the store's lock, in one transaction: ``check`` the flights of the site not ended
+        whose window overlaps, store ``flight`` if it answers nothing; returns its answer."""
         with self._session() as con, _transaction(con):
-            _flights.update_flight(con, flight)
+            return _flights.register_flight(con, flight, check)
+
+    def update_flight(self, flight: Flight, *, expected: FlightStatus | None = None) -> bool:
+        """Set a stored flight's status, started_at and ended_at, only while its status is
+        ``expected`` (when given); False when it is not. StoreError for an unknown id."""
+        with self._session() as con, _transaction(con):
+            return _flights.update_flight(con, flight, expected)
 
     def flight(self, flight_id: str) -> Flight | None:
         """One flight by id, or None."""

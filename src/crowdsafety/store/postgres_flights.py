@@ -2,13 +2,16 @@
 
 Functions take a pooled connection inside the store's transaction and error translation. The
 tables mirror :mod:`crowdsafety.store.duckdb_flights`; aerial observations are inserted with
-``ON CONFLICT DO NOTHING``, so two processes storing the same upload store it once.
+``ON CONFLICT DO NOTHING``, so two processes storing the same upload store it once. Between
+processes a registration is serialised by an advisory lock, and a status change is a
+compare-and-set on the stored status.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 import psycopg
 
@@ -56,6 +59,7 @@ FLIGHT_DDL: tuple[str, ...] = (
 
 _FLIGHT = _rows.columns(_rows.FLIGHT_COLUMNS)
 _AERIAL = _rows.columns(_rows.AERIAL_COLUMNS)
+_R = TypeVar("_R")
 
 
 def put_flight(conn: psycopg.Connection, flight: Flight) -> None:
@@ -66,12 +70,31 @@ def put_flight(conn: psycopg.Connection, flight: Flight) -> None:
         raise StoreError(f"flight {flight.id!r} already exists")
 
 
-def update_flight(conn: psycopg.Connection, flight: Flight) -> None:
+def register_flight(conn: psycopg.Connection, flight: Flight,
+                    check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
+    """``check`` the flights in the way of ``flight`` and store it when it answers nothing; the
+    caller holds the store's flight lock (``LOCK_FLIGHTS``) until the transaction ends, so no
+    other process registers a flight in between."""
+    where, params = _rows.flight_filters(status=None, start=flight.window.start, end=flight.window.end, mark="%s")
+    rows = conn.execute(f"SELECT {_FLIGHT} FROM flights {where} AND site_id = %s AND status <> %s "
+                        "ORDER BY window_start, id", [*params, flight.site_id, FlightStatus.ENDED.value]).fetchall()
+    refusals = list(check([_rows.flight(row) for row in rows]))
+    if not refusals:
+        put_flight(conn, flight)
+    return refusals
+
+
+def update_flight(conn: psycopg.Connection, flight: Flight, expected: FlightStatus | None = None) -> bool:
     row = dict(zip(_rows.FLIGHT_COLUMNS, _rows.flight_row(flight)))
-    updated = conn.execute("UPDATE flights SET status = %s, started_at = %s, ended_at = %s WHERE id = %s",
-                           [row["status"], row["started_at"], row["ended_at"], flight.id]).rowcount
-    if updated != 1:
+    params = [row["status"], row["started_at"], row["ended_at"], flight.id]
+    sql = "UPDATE flights SET status = %s, started_at = %s, ended_at = %s WHERE id = %s"
+    if expected is not None:  # compare-and-set: a concurrent update waits for the row, then sees the new status
+        sql, params = sql + " AND status = %s", [*params, FlightStatus(expected).value]
+    if conn.execute(sql, params).rowcount == 1:
+        return True
+    if conn.execute("SELECT 1 FROM flights WHERE id = %s", [flight.id]).fetchone() is None:
         raise StoreError(f"unknown flight {flight.id!r}")
+    return False
 
 
 def flights(conn: psycopg.Connection, *, flight_id: str | None = None, status: FlightStatus | None = None,

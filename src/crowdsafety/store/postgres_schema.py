@@ -11,9 +11,10 @@ Differences from DuckDB, all for several processes sharing one database:
   serves range reads and the duplicate check, and guarantees that an exact duplicate is never
   stored twice even by a writer that skipped the append lock. Its ``seq`` comes from the
   sequence ``observation_seq``, so arrival order holds across processes.
-- Appends of observations and of decision-log entries take a transaction-scoped advisory lock
-  (:func:`lock`), keyed by the store's schema: writers to one store run one at a time, readers
-  are never blocked, and stores in other schemas do not wait on each other.
+- Appends of observations and of decision-log entries, and flight registrations (read the
+  flights in the way, check, insert), take a transaction-scoped advisory lock (:func:`lock`),
+  keyed by the store's schema: writers to one store run one at a time, readers are never
+  blocked, and stores in other schemas do not wait on each other.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from crowdsafety.store.schema import META_TABLE, SCHEMA_VERSION
 LOCK_SCHEMA = 7_300_001
 LOCK_OBSERVATIONS = 7_300_002
 LOCK_DECISIONS = 7_300_003
+LOCK_FLIGHTS = 7_300_004
 
 DDL: tuple[str, ...] = (
     f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key text PRIMARY KEY, value text NOT NULL)",

@@ -12,9 +12,10 @@ turns every psycopg error into StoreError naming the store and the operation.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
+from typing import TypeVar
 
 import pandas as pd
 import psycopg
@@ -35,7 +36,9 @@ from crowdsafety.store import postgres_incidents as _incidents
 from crowdsafety.store import postgres_observations as _observations
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.postgres_connection import connect, open_pool, parse_url, translated
-from crowdsafety.store.postgres_schema import prepare
+from crowdsafety.store.postgres_schema import LOCK_FLIGHTS, lock, prepare
+
+_R = TypeVar("_R")
 
 
 class PostgresStore:
@@ -298,10 +301,18 @@ class PostgresStore:
         with self._session(f"storing flight {flight.id!r}") as conn:
             _flights.put_flight(conn, flight)
 
-    def update_flight(self, flight: Flight) -> None:
-        """Set a stored flight's status, started_at and ended_at; StoreError for an unknown id."""
+    def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
+        """Under the store's flight lock, in one transaction: ``check`` the flights of the site not
+        ended whose window overlaps, store ``flight`` if it answers nothing; returns its answer."""
+        with self._session(f"registering flight {flight.id!r}") as conn:
+            lock(conn, LOCK_FLIGHTS)  # here: postgres_schema imports postgres_flights for its tables
+            return _flights.register_flight(conn, flight, check)
+
+    def update_flight(self, flight: Flight, *, expected: FlightStatus | None = None) -> bool:
+        """Set a stored flight's status, started_at and ended_at, only while its status is
+        ``expected`` (when given); False when it is not. StoreError for an unknown id."""
         with self._session(f"updating flight {flight.id!r}") as conn:
-            _flights.update_flight(conn, flight)
+            return _flights.update_flight(conn, flight, expected)
 
     def flight(self, flight_id: str) -> Flight | None:
         """One flight by id, or None."""
