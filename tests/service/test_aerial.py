@@ -1,19 +1,23 @@
-"""Accepting a flight's observations: all or nothing, idempotent, offences become incidents from
-the drone, crowd estimates become observations of the zones they cover, free text scrubbed."""
+"""Accepting a flight's observations: all or nothing, idempotent (also when retried after a
+failure part way, or sent twice at once), offences become incidents from the drone, crowd
+estimates become observations of the zones they cover, free text scrubbed."""
 
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crowdsafety.domain import AerialCategory, Flight, FlightPurpose, FlightStatus, TimeWindow
+from crowdsafety.domain import AerialCategory, Flight, FlightPurpose, FlightStatus, StoreError, TimeWindow
 from crowdsafety.domain.incident import IncidentCategory, IncidentSource, Urgency
 from crowdsafety.service import ReplayClock, Runtime
 from crowdsafety.service import aerial as svc
+from crowdsafety.service import incidents
 from crowdsafety.service.flights import UnknownFlight
 from crowdsafety.sources.aerial_uploads import parse_upload
 from crowdsafety.store import open_store
@@ -172,3 +176,56 @@ def test_an_ended_flight_still_takes_its_observations(runtime):
     flight = runtime.store.flight("FL-ACTIVE")
     runtime.store.update_flight(replace(flight, status=FlightStatus.ENDED, ended_at=NOW))
     assert accept(runtime, record(category=AerialCategory.OTHER.value)).accepted == 1
+
+
+def test_an_upload_that_failed_after_filing_its_incidents_is_completed_by_sending_it_again(runtime, monkeypatch):
+    upload = (record("illegal_dumping"), record("fire_or_smoke", minutes=6, geometry=BEACH),
+              record("crowd_estimate", minutes=12, geometry=BEACH, people=300))
+    store_rows = runtime.store.add_aerial_observations
+
+    def fail_once(rows):
+        monkeypatch.setattr(runtime.store, "add_aerial_observations", store_rows)
+        raise StoreError("connection lost while storing aerial observations")
+
+    monkeypatch.setattr(runtime.store, "add_aerial_observations", fail_once)
+    with pytest.raises(StoreError, match="connection lost"):
+        accept(runtime, *upload)
+    filed = {i.ref for i in runtime.store.incidents()}
+    assert len(filed) == 2 and runtime.store.aerial_observations() == []
+
+    result = accept(runtime, *upload)
+    assert (result.accepted, result.duplicates) == (3, 0) and set(result.incident_refs) == filed
+    assert {i.ref for i in runtime.store.incidents()} == filed
+    stored = runtime.store.aerial_observations()
+    assert len(stored) == 3 and {o.incident_ref for o in stored} - {None} == filed
+    every = runtime.store.observations(start=START, end=NOW, latest_only=False)
+    assert list(every["sensor_id"]) == ["aerial:beach"]  # the estimate ingested twice, stored once
+    actions = Counter(e.action for e in runtime.store.decisions())
+    assert actions == {"incident.reported": 2, "aerial.observations": 1}
+    assert accept(runtime, *upload).accepted == 0 and len(runtime.store.incidents()) == 2
+
+
+def test_an_upload_sent_twice_at_once_files_each_incident_once(runtime):
+    upload = drafts(*(record("other", minutes=m, geometry=point(4.2800 + m / 10_000)) for m in range(1, 9)))
+    go = threading.Barrier(2)
+    results: list[svc.AcceptResult] = []
+
+    def send() -> None:
+        go.wait()
+        results.append(svc.accept(runtime, "FL-ACTIVE", upload, who="k1", role="operator"))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 2 and sum(r.accepted for r in results) == 8
+    assert len(runtime.store.incidents()) == 8 and len(runtime.store.aerial_observations()) == 8
+    assert [e.action for e in runtime.store.decisions()].count("incident.reported") == 8
+    assert {r.incident_ref for r in runtime.store.aerial_observations()} == {i.ref for i in runtime.store.incidents()}
+
+
+def test_an_incident_takes_the_code_derived_from_its_observation(runtime):
+    result = accept(runtime, record("illegal_dumping"))
+    oid = runtime.store.aerial_observations()[0].id
+    assert result.incident_refs == (incidents.keyed_refs(oid)[0],)

@@ -180,3 +180,31 @@ def test_with_the_site_rules_an_overlapping_or_too_high_flight_is_refused(runtim
     svc.end(runtime, first.id, who="t", role="operator")
     second = svc.register(runtime, request(hours=2), who="t", role="operator")  # the first flight has ended
     assert [f.id for f in runtime.store.flights()] == [second.id, first.id]
+
+
+@pytest.mark.parametrize(("first", "second", "message"), [
+    (svc.start, svc.start, "changed from registered to active while this request was making it active"),
+    (svc.end, svc.start, "changed from registered to ended while this request was making it active"),
+    (svc.start, svc.end, "changed from registered to active while this request was making it ended"),
+])
+def test_of_two_requests_changing_a_flight_at_once_the_second_gets_a_conflict(runtime, checked, monkeypatch,
+                                                                            first, second, message):
+    """Another request (another process) changes the flight after this one read it."""
+    flight = svc.register(runtime, request(hours=0.1), who="t", role="operator")
+    read = runtime.store.flight
+    raced: list[str] = []
+
+    def read_then_race(flight_id):
+        found = read(flight_id)
+        if not raced:
+            raced.append(flight_id)
+            first(runtime, flight_id, who="other desk", role="operator")
+        return found
+
+    monkeypatch.setattr(runtime.store, "flight", read_then_race)
+    with pytest.raises(svc.FlightConflict, match=f"flight {flight.id} {message}: another request came first"):
+        second(runtime, flight.id, who="t", role="operator")
+    status, action = {svc.start: (FlightStatus.ACTIVE, "flight.started"),
+                      svc.end: (FlightStatus.ENDED, "flight.ended")}[first]
+    assert read(flight.id).status is status
+    assert log(runtime)[1:] == [(action, "other desk", "operator")]  # the loser logged nothing

@@ -1,8 +1,11 @@
 """The flight register and aerial observations, per backend: round trips, duplicates skipped,
-unknown flights refused, filters, and the upgrade of a version-3 store in place."""
+unknown flights refused, filters, registration checked and stored in one step, status changes
+as compare-and-set (also with two threads racing), and the upgrade of a version-3 store in place."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -75,6 +78,98 @@ def test_an_unknown_flight_cannot_be_updated(store):
     with pytest.raises(StoreError, match="unknown flight 'FL-XXXXXX'"):
         store.update_flight(flight("FL-XXXXXX", status=FlightStatus.ENDED))
     assert store.flight("FL-XXXXXX") is None
+
+
+def test_a_registration_sees_the_flights_in_its_way_and_is_stored_only_when_the_check_answers_nothing(store):
+    store.put_flight(flight("FL-OVER", 1))
+    store.put_flight(flight("FL-ENDED", 1, status=FlightStatus.ENDED, ended_at=T0))
+    store.put_flight(flight("FL-ELSEWH", 1, site_id="elsewhere"))
+    store.put_flight(flight("FL-BEFORE", -2))  # [-2 h, 0 h): ends as the new one starts
+    store.put_flight(flight("FL-ACTIVE", -1, status=FlightStatus.ACTIVE, started_at=T0 - timedelta(hours=1)))
+    seen: list[list[str]] = []
+
+    def check(others):
+        seen.append([f.id for f in others])
+        return []
+
+    assert store.register_flight(flight("FL-NEW"), check) == []
+    assert seen == [["FL-ACTIVE", "FL-OVER"]]
+    assert store.flight("FL-NEW") == flight("FL-NEW")
+    refusals = store.register_flight(flight("FL-REFUSE"), lambda others: [f"overlaps {f.id}" for f in others])
+    assert refusals == ["overlaps FL-ACTIVE", "overlaps FL-NEW", "overlaps FL-OVER"]
+    assert store.flight("FL-REFUSE") is None
+
+
+def test_a_registration_whose_check_fails_or_whose_id_exists_stores_nothing(store):
+    store.put_flight(flight("FL-AAAAAA"))
+
+    def broken(others):
+        raise ValueError("rules unreadable")
+
+    with pytest.raises(ValueError, match="rules unreadable"):
+        store.register_flight(flight("FL-BROKEN"), broken)
+    with pytest.raises(StoreError, match="flight 'FL-AAAAAA' already exists"):
+        store.register_flight(flight("FL-AAAAAA", 9, operator="Gemeente Den Haag"), lambda others: [])
+    assert [f.id for f in store.flights()] == ["FL-AAAAAA"] and store.flight("FL-AAAAAA") == flight("FL-AAAAAA")
+
+
+def test_two_threads_registering_overlapping_flights_at_once_store_one(store):
+    """The check is slow, so without one atomic step both would read no other flight."""
+    start = threading.Barrier(2)
+    answers: dict[str, list[str]] = {}
+
+    def slow_check(others):
+        time.sleep(0.2)
+        return [f.id for f in others]
+
+    def register(flight_id: str) -> None:
+        start.wait()
+        answers[flight_id] = store.register_flight(flight(flight_id), slow_check)
+
+    threads = [threading.Thread(target=register, args=(fid,)) for fid in ("FL-ONE", "FL-TWO")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    stored = [f.id for f in store.flights()]
+    assert len(stored) == 1
+    (loser,) = {"FL-ONE", "FL-TWO"} - set(stored)
+    assert answers == {stored[0]: [], loser: stored}
+
+
+def test_a_status_change_with_an_expected_status_is_a_compare_and_set(store):
+    store.put_flight(flight("FL-AAAAAA"))
+    active = flight("FL-AAAAAA", status=FlightStatus.ACTIVE, started_at=T0)
+    assert store.update_flight(active, expected=FlightStatus.REGISTERED) is True
+    late = flight("FL-AAAAAA", status=FlightStatus.ACTIVE, started_at=T0 + timedelta(minutes=9))
+    assert store.update_flight(late, expected=FlightStatus.REGISTERED) is False
+    assert store.flight("FL-AAAAAA") == active
+    ended = replace(active, status=FlightStatus.ENDED, ended_at=T0 + timedelta(hours=1))
+    assert store.update_flight(ended, expected=FlightStatus.ACTIVE) is True
+    assert store.update_flight(replace(ended, ended_at=T0), expected=FlightStatus.ACTIVE) is False
+    assert store.flight("FL-AAAAAA") == ended
+    with pytest.raises(StoreError, match="unknown flight 'FL-XXXXXX'"):
+        store.update_flight(flight("FL-XXXXXX", status=FlightStatus.ACTIVE), expected=FlightStatus.REGISTERED)
+
+
+def test_of_eight_threads_starting_one_flight_at_once_one_wins(store):
+    store.put_flight(flight("FL-AAAAAA"))
+    start = threading.Barrier(8)
+    won: list[int] = []
+
+    def start_it(n: int) -> None:
+        start.wait()
+        if store.update_flight(flight("FL-AAAAAA", status=FlightStatus.ACTIVE, started_at=T0 + timedelta(seconds=n)),
+                               expected=FlightStatus.REGISTERED):
+            won.append(n)
+
+    threads = [threading.Thread(target=start_it, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(won) == 1
+    assert store.flight("FL-AAAAAA").started_at == T0 + timedelta(seconds=won[0])
 
 
 def test_flights_are_listed_by_window_latest_first_and_filtered(store):

@@ -1,5 +1,5 @@
 """Several OS processes sharing one PostgreSQL store: appends overlap, nothing is stored twice,
-and the decision log stays one chain.
+the decision log stays one chain, and of two overlapping flights registered at once one is stored.
 
 To make the two processes really collide, the test holds the store's advisory lock itself
 until both have queued for it (which also shows that they take it), then lets them race.
@@ -22,7 +22,8 @@ from psycopg import sql
 
 from crowdsafety.decide import DecisionDraft, seal, verify_chain
 from crowdsafety.domain import OBSERVATION_COLUMNS, StoreError
-from crowdsafety.store.postgres_schema import LOCK_DECISIONS, LOCK_OBSERVATIONS
+from crowdsafety.domain.flight import Flight, FlightPurpose, TimeWindow
+from crowdsafety.store.postgres_schema import LOCK_DECISIONS, LOCK_FLIGHTS, LOCK_OBSERVATIONS
 from crowdsafety.store.postgres_store import PostgresStore
 
 if TYPE_CHECKING:
@@ -76,6 +77,21 @@ def _append_decisions(url: str, who: str, count: int, results: Any) -> None:
                     assert "does not extend the log" in str(exc), exc
                     refused += 1
         results.put((who, refused))
+    finally:
+        store.close()
+
+
+def _register_flight(url: str, flight_id: str, results: Any) -> None:
+    """Runs in a spawned process: register a flight over the beach 18:00-20:00, refused by any
+    flight in its way; queues (flight id, refusals)."""
+    area = {"type": "Polygon", "coordinates": [[[4.27, 52.11], [4.28, 52.11], [4.28, 52.12], [4.27, 52.12],
+                                                [4.27, 52.11]]]}
+    flight = Flight(id=flight_id, site_id="scheveningen", operator="Politie Den Haag", permit="NLD-UAS-0042",
+                    aircraft="DJI Matrice 30T", purpose=FlightPurpose.CROWD_OVERVIEW, area=area,
+                    window=TimeWindow(T0, T0 + timedelta(hours=2)), max_altitude_m=60.0, registered_at=T0)
+    store = PostgresStore(url)
+    try:
+        results.put((flight_id, store.register_flight(flight, lambda others: [f"overlaps {f.id}" for f in others])))
     finally:
         store.close()
 
@@ -176,3 +192,17 @@ def test_two_processes_appending_decisions_keep_one_chain(pg_schema: PgSchema) -
     assert Counter(e.who for e in log) == {"a": 15, "b": 15}
     assert verify_chain(log).intact
     assert sorted(who for who, _ in got) == ["a", "b"]
+
+
+def test_two_processes_registering_overlapping_flights_at_once_store_one(pg_schema: PgSchema) -> None:
+    PostgresStore(pg_schema.url).close()
+    got = dict(_race(pg_schema, LOCK_FLIGHTS, _register_flight,
+                     [(pg_schema.url, "FL-AAAAAA"), (pg_schema.url, "FL-BBBBBB")], expected=2))
+    store = PostgresStore(pg_schema.url)
+    try:
+        stored = [f.id for f in store.flights()]
+    finally:
+        store.close()
+    assert len(stored) == 1
+    (loser,) = {"FL-AAAAAA", "FL-BBBBBB"} - set(stored)
+    assert got == {stored[0]: [], loser: [f"overlaps {stored[0]}"]}
