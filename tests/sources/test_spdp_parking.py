@@ -165,3 +165,13 @@ def test_bad_static_record_is_one_clear_error(data, expected):
     with pytest.raises(FeedError) as info:
         read_static(data, file="x.json")
     assert expected in str(info.value)
+
+
+
+def test_a_number_of_thousands_of_digits_is_refused_with_where(site):
+    """Found by the importer fuzz: int() raises ValueError on text of more than 4,300 digits."""
+    record = ('{"parkingFacilityDynamicInformation": {"identifier": "%s", "facilityActualStatus": '
+              '{"lastUpdated": "%s", "vacantSpaces": 80}}}' % (KURHAUS, "9" * 5000))
+    feed = read_dynamic(site, record, file="x.json")
+    assert feed.rows == ()
+    assert any("lastUpdated: 5000 digits; at most 15" in str(p) for p in feed.problems), feed.problems

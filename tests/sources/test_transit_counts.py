@@ -190,3 +190,19 @@ def test_site_without_mapped_transit_sensors(tmp_path: Path):
     path = _write(tmp_path, "stop_id,start,boardings\n202,2026-08-14T21:00:00Z,3\n")
     with pytest.raises(FeedError, match="no transit sensor with stop_codes"):
         read_transit_counts(path, _site(Sensor("a", SensorKind.TRANSIT)))
+
+
+def test_digits_int_cannot_read_are_named_not_raised(tmp_path: Path, site: Site):
+    """'²' is a digit to str.isdigit but not to int(), nor is text of thousands of digits."""
+    path = _write(tmp_path, (
+        "stop_id,start,interval_s,boardings,alightings\n"
+        "204,2026-08-14T21:00:00+02:00,300,²,7\n"
+        f"207,2026-08-14T21:00:00+02:00,300,{'9' * 5000},1\n"
+        "212,2026-08-14T21:00:00+02:00,³,1,1\n"
+    ))
+    counts = read_transit_counts(path, site)
+    assert _values(counts) == {}
+    problems = [str(p).removeprefix(f"{path}:") for p in counts.problems]
+    assert problems[0] == "2: boardings: must be a whole number of persons >= 0, got '²'"
+    assert problems[1].startswith("3: boardings: must be a whole number of persons >= 0, got '999")
+    assert problems[2] == "4: interval_s: must be whole seconds 1-86400, got '³'"

@@ -158,7 +158,7 @@ def _stop(row: dict[str, str]) -> TransitStop:
 def _location_type(text: str) -> int:
     if text == "":
         return 0
-    if text.isdigit() and int(text) in LOCATION_TYPES:
+    if text in {str(t) for t in LOCATION_TYPES}:
         return int(text)
     raise _BadCell("location_type", f"must be one of 0-4 or empty, got {text[:40]!r}")
 

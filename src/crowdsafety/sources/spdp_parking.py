@@ -44,6 +44,8 @@ STATIC_KEY = "parkingFacilityInformation"
 SENSOR_PROPERTY = "spdp_uuid"
 EARLIEST = 946_684_800  # 2000-01-01T00:00Z: an earlier lastUpdated is no real time
 LATEST_SECONDS = 100_000_000_000  # a larger lastUpdated is milliseconds (year 5138 in seconds)
+#: Most digits of a number given as text (a count or a time in seconds has far fewer).
+MAX_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,8 @@ def _count(obj: dict[str, Any], key: str, *, required: bool) -> int | None:
             raise _Bad(f"{key}: missing")
         return None
     if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        if len(value.strip()) > MAX_DIGITS:
+            raise _Bad(f"{key}: {len(value.strip())} digits; at most {MAX_DIGITS}")
         return int(value.strip())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _Bad(f"{key}: must be a whole number, got {_show(value)}")

@@ -224,7 +224,7 @@ def _row(cells: list[str], columns: dict[str, int], width: int, zone: ZoneInfo, 
     interval_text = cell("interval_s")
     interval_s = default_interval_s
     if interval_text:
-        if not interval_text.isdigit() or not 0 < int(interval_text) <= 86_400:
+        if not _digits(interval_text) or not 0 < int(interval_text) <= 86_400:
             raise _Bad("interval_s", f"must be whole seconds 1-86400, got {interval_text[:40]!r}")
         interval_s = int(interval_text)
     counts: list[int | None] = []
@@ -233,7 +233,7 @@ def _row(cells: list[str], columns: dict[str, int], width: int, zone: ZoneInfo, 
         text = cell(metric)
         if not text:
             counts.append(None)
-        elif text.isdigit():
+        elif _digits(text):
             counts.append(int(text))
         else:
             counts.append(None)
@@ -320,3 +320,9 @@ def _delimiter(path: Path, lines: _Peekable) -> str:
     if header is None:
         raise FeedError(f"{path}: empty file, a header line is needed")
     return max((";", "\t", ","), key=header.count)
+
+
+def _digits(text: str) -> bool:
+    """True for a whole number written in at most 15 ASCII digits ('²' is a digit to
+    ``str.isdigit`` but not to ``int``, nor is text of more than 4,300 digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 15
