@@ -52,6 +52,8 @@ ALLOWED: dict[str, dict[str, str]] = {
     "zone_states": {c: "per-zone aggregate of an interval" for c in (
         "zone_id", "start", "interval_s", "people", "density", "level", "service_level", "status", "sources",
         "inflow", "outflow", "flow", "drift", "uncertainty")},
+    "picture_dirty": {"one": "the single row's key", "since": "earliest interval start appended since the picture's "
+                      "last refresh"},
     "sensor_health": {"sensor_id": "a city sensor", "at": "time", "status": "health", "last_seen": "time",
                       "detail": "why a sensor is unhealthy (generated text)"},
     "alerts": {

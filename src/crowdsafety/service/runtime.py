@@ -3,8 +3,10 @@
 The picture is recursive (the line-count balance carries state from one interval to the next),
 so :meth:`Runtime.refresh` continues from the last stored state. When a late or corrected
 observation arrives for an interval that was already computed, the picture is recomputed from
-that interval on (at most ``max_recompute_s`` back), so stored states always follow the latest
-raw data.
+that interval on (at most :data:`MAX_RECOMPUTE_S` back), so stored states always follow the
+latest raw data. Late data stored by another process sharing the store (an API worker started
+with ``--no-refresh``, an MQTT consumer) is known through the store's dirty-since mark, which the
+live refresh takes each round.
 """
 
 from __future__ import annotations
@@ -85,10 +87,16 @@ class Runtime:
     ) -> int:
         """Compute and store zone states up to ``until`` (default: the current interval).
 
-        Continues from the last stored state, or recomputes from ``since`` when given (no
-        limit on how far back). Returns the number of intervals computed.
+        Continues from the last stored state, or from the earliest interval marked dirty when
+        that is earlier (at most ``MAX_RECOMPUTE_S`` back); recomputes from ``since`` when given
+        (no limit on how far back). The live refresh (neither ``until`` nor ``since``) also takes
+        the store's dirty-since mark, so late data that other processes stored is re-pictured;
+        when computing fails, the mark is kept for the next round. Returns the number of
+        intervals computed.
         """
         with self._lock:
+            if until is None and since is None:
+                self.mark_dirty(self.store.take_dirty_since())
             span = self.store.observation_span()
             if span is None:
                 return 0
@@ -103,8 +111,8 @@ class Runtime:
             if since is not None:
                 start = max(self.floor(since), self.floor(span[0]))
             end = last + step
-            self._dirty_from = None
             if start >= end:
+                self._dirty_from = None
                 return 0
             previous = self.store.latest_zone_states(start - step)
             previous = {z: s for z, s in previous.items() if s.start == start - step}
@@ -115,6 +123,7 @@ class Runtime:
             )
             self.store.put_zone_states(states)
             self.store.put_sensor_health(health)
+            self._dirty_from = None
             return int((end - start) / step)
 
     def latest_states(self, at: datetime | None = None) -> dict[str, ZoneState]:

@@ -38,7 +38,15 @@ class Store(Protocol):
     """Narrow persistence interface used by ingest, picture wiring, api and cli."""
 
     def append_observations(self, frame: pd.DataFrame) -> AppendResult:
-        """Append valid observations (``OBSERVATION_COLUMNS``); never overwrites or deletes."""
+        """Append valid observations (``OBSERVATION_COLUMNS``); never overwrites or deletes.
+        When it stores rows (new or corrections), the same transaction lowers the dirty-since
+        mark to the earliest interval start it stored."""
+        ...
+
+    def take_dirty_since(self) -> datetime | None:
+        """Read and clear, atomically, the dirty-since mark: the earliest interval start that any
+        append (of any process sharing the store) stored since the last take; None when none
+        did. The process that refreshes the picture takes it to recompute from there."""
         ...
 
     def observations(

@@ -6,7 +6,8 @@ distinct (key, value) rows, anti-joined against the stored rows of the batch's s
 
 An observation is an exact duplicate when a row with the same key and value is already stored
 or came earlier in the batch: replaying old data is idempotent. Any other row is stored; it is a
-correction when its key already had a value. Reads with ``latest_only`` take per key the highest
+correction when its key already had a value. The transaction that stores rows also lowers the
+dirty-since mark (``picture_dirty``) to the earliest start it stored. Reads with ``latest_only`` take per key the highest
 ``received_at``, then the highest ``seq`` (the arrival order).
 
 Threads: one DuckDB connection guarded by a lock, so calls from several threads run one at a
@@ -26,6 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crowdsafety.domain import (
     OBSERVATION_COLUMNS,
@@ -48,11 +50,13 @@ from crowdsafety.store import duckdb_flights as _flights
 from crowdsafety.store import duckdb_forecasts as _forecasts
 from crowdsafety.store import duckdb_incidents as _incidents
 from crowdsafety.store.base import AppendResult
-from crowdsafety.store.schema import DDL, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
+from crowdsafety.store.schema import DDL, DIRTY_TABLE, META_TABLE, SCHEMA_VERSION, ZONE_STATE_COLUMNS
 
 _R = TypeVar("_R")
 
 _KEY = "sensor_id, start, interval_s, metric"
+_MARK_DIRTY = (f"INSERT INTO {DIRTY_TABLE} VALUES (true, ?) "
+               f"ON CONFLICT (one) DO UPDATE SET since = least({DIRTY_TABLE}.since, excluded.since)")
 _OBS_SELECT = "sensor_id, start, interval_s, metric, value, quality, received_at"
 
 _ZONE_STATE_SCHEMA = pa.schema(
@@ -178,8 +182,9 @@ class DuckDBStore:
         """Insert the rows of the registered ``_frame`` that are not exact duplicates.
 
         Two statements: one finds the new rows (flagging keys never stored before), one inserts
-        them in a transaction. Both run under the store's lock on its one connection, so nothing
-        can be written in between. Returns (rows stored, keys stored for the first time).
+        them in a transaction that also lowers the dirty-since mark to their earliest start. Both
+        run under the store's lock on its one connection, so nothing can be written in between.
+        Returns (rows stored, keys stored for the first time).
         """
         new = con.sql(
             f"""
@@ -205,10 +210,18 @@ class DuckDBStore:
         keys = ["sensor_id", "start", "interval_s", "metric"]
         first_time = new.filter(new["new_key"]).select(keys)
         new_keys = first_time.group_by(keys).aggregate([]).num_rows if first_time.num_rows else 0
+        earliest = pc.min(new["start"]).as_py()
         with _registered(con, "_new", new), _transaction(con):
             _run(con, f"INSERT INTO observations SELECT ? + pos, {_OBS_SELECT} FROM _new ORDER BY start",
                  [self._next_seq])
+            _run(con, _MARK_DIRTY, [earliest])
         return new.num_rows, new_keys
+
+    def take_dirty_since(self) -> datetime | None:
+        """The earliest interval start stored by appends since the last take, and clear it."""
+        with self._session() as con:
+            rows = con.execute(f"DELETE FROM {DIRTY_TABLE} RETURNING since").fetchall()
+        return _as_utc(rows[0][0]) if rows else None
 
     def observations(
         self,

@@ -12,7 +12,9 @@ cost the shared server a sort; the rest goes by binary COPY into the connection'
 staging table (:data:`STAGING_DDL`). Then the store's observation lock is taken (appends from
 every process and thread run one at a time, and each sees everything stored before it),
 ``seq`` numbers are drawn (position in the batch, so arrival order holds), and one
-``INSERT ... SELECT`` stores the rows whose key and value are not stored yet.
+``INSERT ... SELECT`` stores the rows whose key and value are not stored yet. When it stored any,
+the same transaction lowers the dirty-since mark (``picture_dirty``) to their earliest start;
+:func:`take_dirty_since` reads and empties it in one statement.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from crowdsafety.domain import OBSERVATION_COLUMNS, StoreError
 from crowdsafety.store.base import AppendResult
 from crowdsafety.store.postgres_frames import arrow_table, copy_in, query_frame
 from crowdsafety.store.postgres_schema import LOCK_OBSERVATIONS, lock
+from crowdsafety.store.schema import DIRTY_TABLE
 
 OBSERVATION_SCHEMA = pa.schema(
     [
@@ -88,8 +91,11 @@ _INSERT_NEW = f"""
     SELECT
         (SELECT count(*) FROM fresh),
         (SELECT count(*) FROM fresh f
-         WHERE f.first_of_key AND NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")}))
+         WHERE f.first_of_key AND NOT EXISTS (SELECT 1 FROM observations o WHERE {_SAME_KEY.format(r="f")})),
+        (SELECT min(start) FROM fresh)
 """
+_MARK_DIRTY = (f"INSERT INTO {DIRTY_TABLE} VALUES (true, %s) "
+               f"ON CONFLICT (one) DO UPDATE SET since = least({DIRTY_TABLE}.since, excluded.since)")
 _KEY_COLUMNS = ["sensor_id", "start", "interval_s", "metric"]
 
 
@@ -113,11 +119,19 @@ def append(conn: psycopg.Connection, frame: pd.DataFrame) -> AppendResult:
     params = {"base": base, "lo": span["min"].as_py(), "hi": span["max"].as_py()}
     if not _first(conn.execute(_ANY_STORED, params).fetchone()):
         new_rows = conn.execute(_INSERT_ALL, params).rowcount
-        new_keys = int(first_of_key.sum())
+        new_keys, earliest = int(first_of_key.sum()), params["lo"]
     else:
         counts = conn.execute(_INSERT_NEW, params).fetchone()
-        new_rows, new_keys = int(_first(counts)), int(counts[1])  # type: ignore[index]
+        new_rows, new_keys, earliest = int(_first(counts)), int(counts[1]), counts[2]  # type: ignore[index]
+    if new_rows:
+        conn.execute(_MARK_DIRTY, [earliest])
     return AppendResult(inserted=new_keys, duplicates=n - new_rows, corrections=new_rows - new_keys)
+
+
+def take_dirty_since(conn: psycopg.Connection) -> datetime | None:
+    """The dirty-since mark, emptied in the same statement (an append holding it is waited for)."""
+    row = conn.execute(f"DELETE FROM {DIRTY_TABLE} RETURNING since").fetchone()
+    return None if row is None else row[0]
 
 
 def _first(row: tuple[Any, ...] | None) -> Any:

@@ -27,7 +27,7 @@ from crowdsafety.store.forecast_rows import PROBABILITY_COLUMNS, QUANTILE_COLUMN
 from crowdsafety.store.postgres_connection import Target
 from crowdsafety.store.postgres_flights import FLIGHT_DDL
 from crowdsafety.store.postgres_incidents import INCIDENT_DDL
-from crowdsafety.store.schema import META_TABLE, SCHEMA_VERSION
+from crowdsafety.store.schema import DIRTY_TABLE, META_TABLE, SCHEMA_VERSION
 
 #: First key of the two-key advisory locks (``pg_advisory_xact_lock(int, int)``); the second
 #: is ``hashtext`` of the schema name.
@@ -161,6 +161,8 @@ DDL: tuple[str, ...] = (
     *INCIDENT_DDL,
     # -- schema version 4: the flight register and aerial observations ----------------------------
     *FLIGHT_DDL,
+    # -- schema version 5: the dirty-since mark of appends (see crowdsafety.store.schema) ---------
+    f"CREATE TABLE IF NOT EXISTS {DIRTY_TABLE} (one boolean PRIMARY KEY CHECK (one), since timestamptz NOT NULL)",
 )
 
 

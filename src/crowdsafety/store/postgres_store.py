@@ -87,6 +87,13 @@ class PostgresStore:
         with self._session("appending observations") as conn:
             return _observations.append(conn, frame)
 
+    def take_dirty_since(self) -> datetime | None:
+        """The earliest interval start stored by appends (of any process) since the last take,
+        and clear it, atomically."""
+        with self._session("taking the dirty-since mark") as conn:
+            found = _observations.take_dirty_since(conn)
+        return None if found is None else _as_utc(found)
+
     def observations(
         self,
         *,

@@ -7,6 +7,9 @@ refuses to open a file written with a newer version than it knows.
   constraint (corrections share a key), so bulk appends stay fast.
 - ``zone_states``: derived, one row per (zone_id, start), replaced on put.
 - ``sensor_health``: derived, one row per sensor, replaced on put.
+- ``picture_dirty``: at most one row, the earliest interval start that appends stored since the
+  refreshing process last took it (:data:`DIRTY_TABLE`); lowered by every append that stores
+  rows, read and emptied by ``take_dirty_since``, so late data from any process is re-pictured.
 - ``alerts`` and ``decision_log`` (append-only, hash-chained): defined with their SQL in
   :mod:`crowdsafety.store.duckdb_decisions` (``DECISION_DDL``).
 - ``forecasts``: issued forecasts, one row per (zone_id, model, issued_at, start), kept for
@@ -19,11 +22,13 @@ refuses to open a file written with a newer version than it knows.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access);
+SCHEMA_VERSION = 5  # 2: dead_letters and api_keys (crowdsafety.store.duckdb_access);
 #                     3: incidents, incident_updates (crowdsafety.store.duckdb_incidents);
-#                     4: flights, aerial_observations (crowdsafety.store.duckdb_flights)
+#                     4: flights, aerial_observations (crowdsafety.store.duckdb_flights);
+#                     5: picture_dirty (the dirty-since mark of appends)
 
 META_TABLE = "meta"
+DIRTY_TABLE = "picture_dirty"
 
 DDL: tuple[str, ...] = (
     f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
@@ -67,6 +72,8 @@ DDL: tuple[str, ...] = (
         detail VARCHAR NOT NULL
     )
     """,
+    # -- schema version 5 -------------------------------------------------------------------------
+    f"CREATE TABLE IF NOT EXISTS {DIRTY_TABLE} (one BOOLEAN PRIMARY KEY CHECK (one), since TIMESTAMPTZ NOT NULL)",
 )
 
 #: Columns of ``zone_states`` in the order of :class:`~crowdsafety.domain.ZoneState` fields.
