@@ -4,7 +4,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from crowdsafety.api.ratelimit import RowLimiter
+from crowdsafety.api.ratelimit import ClientLimiter
 from crowdsafety.api.routers import chat
 from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.service.chat_sessions import ChatSessions
@@ -74,7 +74,7 @@ def test_unknown_conversation(client):
 
 
 def test_rate_limit_per_client(app, client):
-    app.state.chat_limiter = RowLimiter(rows_per_s=0.001, burst=2)
+    app.state.chat_limiter = ClientLimiter(0.001, 2)
     codes = [client.post("/api/v1/chat", json={"text": "hallo"}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
 

@@ -27,10 +27,28 @@ def test_openapi_refs_resolve_and_errors_are_problems(client):
     refs = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(doc)))
     assert refs <= set(doc["components"]["schemas"]), refs - set(doc["components"]["schemas"])
     for path, ops in doc["paths"].items():
-        if path.startswith("/api/v1/public/"):  # its plain path parameters cannot answer 422
-            continue
         for method, op in ops.items():
             invalid = op["responses"].get("422")
             if invalid is not None:
                 schema = invalid["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, schema)
+
+
+def test_every_public_error_answer_is_a_documented_problem(client):
+    """Each error a public route documents is a Problem, and the ones it gives are documented."""
+    doc = client.get("/openapi.json").json()
+    public = {path: ops for path, ops in doc["paths"].items() if path.startswith("/api/v1/public/")}
+    assert len(public) >= 6, sorted(public)
+    for path, ops in public.items():
+        for method, op in ops.items():
+            for status, answer in op["responses"].items():
+                if int(status) >= 400:
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/Problem"}, (method, path, status)
+    layer = doc["paths"]["/api/v1/public/layers/{name}"]["get"]["responses"]
+    incident = doc["paths"]["/api/v1/public/incidents/{ref}"]["get"]["responses"]
+    assert {"404", "422"} <= set(layer) and {"404", "422", "429"} <= set(incident)
+    for url, status in (("/api/v1/public/layers/nowhere", 404), ("/api/v1/public/layers/" + "x" * 41, 422),
+                        ("/api/v1/public/incidents/" + "X" * 41, 422), ("/api/v1/public/incidents/CS-NONE22", 404)):
+        r = client.get(url, headers={"Authorization": ""})
+        assert r.status_code == status and set(r.json()) == {"detail"} and r.json()["detail"], (url, r.text)

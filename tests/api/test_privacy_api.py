@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from crowdsafety.api import create_app
+from crowdsafety.api.ratelimit import ClientLimiter
 from crowdsafety.decide import load_playbook
 from crowdsafety.domain import DataStatus, Level, ZoneState
 from crowdsafety.domain.access import Role
@@ -26,7 +27,9 @@ AREA = {"beach": 10_000.0, "square": 500.0}
 @pytest.fixture
 def app_and_decider(runtime: Runtime):
     decider = Decider(runtime, load_playbook(runtime.site))
-    return create_app(runtime, decider=decider), decider
+    app = create_app(runtime, decider=decider)
+    app.state.status_limiter = ClientLimiter(1000.0, 1000.0)  # the tests look up many unknown incident codes
+    return app, decider
 
 
 @pytest.fixture

@@ -35,6 +35,8 @@ from crowdsafety.api.routers import (
     site,
     zones,
 )
+from crowdsafety.api.auth import KeyFirst
+from crowdsafety.api.body_limit import BodyLimit
 from crowdsafety.api.method_not_allowed import AllowedMethods
 from crowdsafety.api.ratelimit import RowLimiter
 from crowdsafety.domain.privacy import PRIVACY_K
@@ -95,9 +97,13 @@ def create_app(
     filer = incident_filer(runtime)
     app.state.chat = (ChatSessions.for_site(Path(runtime.site.folder), filer, idle_s=chat_keep_s)
                       if runtime.site.folder else ChatSessions(filer, idle_s=chat_keep_s))
-    for module in (site, zones, sensors, observations, dead_letters, alerts, decisions, public, public_map, access,
-                   forecasts, live, keys, incidents, public_incidents, chat, flights, aerial):
-        app.include_router(module.router)
+    routers = [m.router for m in (site, zones, sensors, observations, dead_letters, alerts, decisions, public,
+                                  public_map, access, forecasts, live, keys, incidents, public_incidents, chat,
+                                  flights, aerial)]
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(BodyLimit, routes=[r for router in routers for r in router.routes])  # inside KeyFirst
+    app.add_middleware(KeyFirst)
     app.add_middleware(live.SecurityHeaders, tile_url=runtime.site.tile_url)
     app.add_middleware(AllowedMethods)
 

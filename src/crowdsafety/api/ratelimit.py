@@ -1,4 +1,5 @@
-"""Per-key rate limits on ingest: a token bucket of observation rows per key.
+"""Rate limits: token buckets of observation rows per key (ingest), of requests per client
+address (the routes that need no key, see :class:`ClientLimiter`).
 
 Each key may send ``rows_per_s`` rows a second on average and ``burst`` rows at once; a batch
 that does not fit waits for no one: it is refused with HTTP 429 and ``Retry-After``. Buckets live
@@ -7,7 +8,10 @@ in the process (several API workers each allow the rate).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,3 +52,81 @@ class RowLimiter:
                 bucket.tokens -= cost
                 return 0.0
             return (cost - bucket.tokens) / self.rows_per_s
+
+
+#: Clients a :class:`ClientLimiter` keeps at most (about 150 bytes each).
+MAX_CLIENTS = 100_000
+#: How often (s) a :class:`ClientLimiter` forgets the clients whose buckets are full again.
+PRUNE_EVERY_S = 60.0
+
+
+class ClientLimiter:
+    """Token buckets per client for the routes that need no key (chatbot, incident status).
+
+    A client is its address as the server sees it (behind a reverse proxy on loopback, uvicorn
+    takes it from ``X-Forwarded-For``). The address itself is never kept: a bucket is filed
+    under an HMAC-SHA256 of it with a random secret made with the limiter and held only in
+    memory, so a bucket cannot be turned back into an address by trying all IPv4 addresses, nor
+    linked to the same client after a restart. A bucket that has filled up again is forgotten
+    (within :data:`PRUNE_EVERY_S`), so the limiter holds only the clients of the last
+    ``burst / rate_per_s`` seconds, at most ``max_clients`` of them: when that many are
+    limited at once, a new client waits too (the limit fails closed). Nothing is stored or logged.
+    A keyed hash rather than the address for the window: a memory dump or a debugger shows no
+    addresses, at the cost of one HMAC a request (about a microsecond).
+
+    ``take`` answers 0 when the cost fits, else the seconds to wait; ``refund`` gives tokens back
+    (a look-up charged as a miss that turned out a hit). Buckets live in the process (several
+    workers each allow the rate)."""
+
+    def __init__(self, rate_per_s: float, burst: float, *, max_clients: int = MAX_CLIENTS):
+        if rate_per_s <= 0 or burst <= 0 or max_clients < 1:
+            raise ValueError("rate_per_s and burst must be positive, max_clients at least 1")
+        self.rate_per_s, self.burst, self.max_clients = rate_per_s, burst, max_clients
+        self._secret = secrets.token_bytes(32)
+        self._buckets: dict[str, _Bucket] = {}
+        self._pruned_at = -math.inf
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, address: str, cost: float, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        name = self._name(address)
+        with self._lock:
+            if now - self._pruned_at >= PRUNE_EVERY_S or len(self._buckets) >= self.max_clients:
+                self._prune(now)
+            bucket = self._buckets.get(name)
+            if bucket is None:
+                if len(self._buckets) >= self.max_clients:
+                    return cost / self.rate_per_s
+                bucket = self._buckets[name] = _Bucket(self.burst, now)
+            self._refill(bucket, now)
+            if cost > self.burst:
+                return math.inf
+            if bucket.tokens >= cost:
+                bucket.tokens -= cost
+                return 0.0
+            return (cost - bucket.tokens) / self.rate_per_s
+
+    def refund(self, address: str, tokens: float, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            bucket = self._buckets.get(self._name(address))
+            if bucket is not None:
+                self._refill(bucket, now)
+                bucket.tokens = min(self.burst, bucket.tokens + tokens)
+
+    def _name(self, address: str) -> str:
+        return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _refill(self, bucket: _Bucket, now: float) -> None:
+        bucket.tokens = min(self.burst, bucket.tokens + max(0.0, now - bucket.at) * self.rate_per_s)
+        bucket.at = now
+
+    def _prune(self, now: float) -> None:
+        """Forget the clients whose buckets are full again (they would start full anyway)."""
+        full = [name for name, b in self._buckets.items() if b.tokens + (now - b.at) * self.rate_per_s >= self.burst]
+        for name in full:
+            del self._buckets[name]
+        self._pruned_at = now

@@ -94,9 +94,11 @@ class Problem(_Out):
 #: :class:`Problem` (one ``detail`` text naming each wrong field), not FastAPI's error list.
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": Problem, "description": "a parameter or the body is malformed; detail names what and where"}}
-#: Routes taking a JSON body: a body that cannot be read as JSON at all (e.g. not UTF-8).
+#: Routes taking a JSON body: a body that cannot be read as JSON at all (e.g. not UTF-8), or too large.
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body cannot be read as JSON"}, **INVALID}
+    400: {"model": Problem, "description": "the body cannot be read as JSON"},
+    413: {"model": Problem, "description": "the body is larger than the route takes (1 MiB unless it says)"},
+    **INVALID}
 #: Routes under ``/zones/{zone_id}``.
 UNKNOWN_ZONE: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "no such zone"}}
 

@@ -65,7 +65,8 @@ _BODY = {"required": True, "content": {
 
 
 @router.post("/flights/{flight_id}/observations", operation_id="upload_aerial_observations", status_code=201,
-              response_model=AcceptOut, responses=UPLOAD_ERRORS, openapi_extra={"requestBody": _BODY})
+              response_model=AcceptOut, responses=UPLOAD_ERRORS, openapi_extra={"requestBody": _BODY},
+              max_body_size=MAX_BYTES)
 async def upload_observations(request: Request, runtime: RuntimeDep, key: ControlRoom,
                               flight_id: str = FlightId) -> AcceptOut | JSONResponse:
     """Upload what a started (or ended) flight saw, as JSON, GeoJSON or CSV. Offences become

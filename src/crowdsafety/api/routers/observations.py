@@ -48,6 +48,7 @@ def _problem(status: int, detail: str) -> JSONResponse:
     responses={**AUTH_RESPONSES, 413: {"model": Problem}, 415: {"model": Problem}, 400: {"model": Problem},
                422: {"model": Problem}, 429: {"model": Problem, "description": "over the key's rate; see Retry-After"}},
     openapi_extra={"requestBody": _BODY_SCHEMA},
+    max_body_size=MAX_BODY_BYTES,
 )
 async def post_observations(request: Request, runtime: RuntimeDep,
                             key: Annotated[ApiKey, allow(Role.ADMIN, Role.OPERATOR, Role.SENSOR)]) -> JSONResponse:

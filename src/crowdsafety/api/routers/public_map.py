@@ -5,12 +5,12 @@ No key is needed and nothing here is a count: the zone layer holds outlines and 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
 from crowdsafety.api.deps import RuntimeDep
 from crowdsafety.api.routers.live import get_site_layers, layer_response
 from crowdsafety.api.routers.site import site_summary
-from crowdsafety.api.schemas import SiteOut
+from crowdsafety.api.schemas import INVALID, Problem, SiteOut
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 
@@ -27,9 +27,15 @@ def get_public_layers(runtime: RuntimeDep) -> list[str]:
     return get_site_layers(runtime)
 
 
+LAYER = Path(description="layer name, e.g. zones", max_length=40)
+
+
 @router.get("/layers/{name}", operation_id="get_public_layer",
-            responses={200: {"content": {"application/geo+json": {}}}, 404: {"description": "no such layer"}})
-def get_public_layer(name: str, runtime: RuntimeDep) -> Response:
+            responses={200: {"content": {"application/geo+json": {}}},
+                       404: {"model": Problem, "description": "no such layer; detail names the site's layers"},
+                       500: {"model": Problem, "description": "the site's layer file cannot be read as GeoJSON"},
+                       **INVALID})
+def get_public_layer(runtime: RuntimeDep, name: str = LAYER) -> Response:
     """One map layer as a GeoJSON FeatureCollection in WGS84: ``zones`` (outlines, names,
     groups), ``coast`` or ``stops`` where the site ships them."""
     return layer_response(runtime, name)
