@@ -72,7 +72,7 @@ class ClientLimiter:
     ``burst / rate_per_s`` seconds, at most ``max_clients`` of them: when that many are
     limited at once, a new client waits too (the limit fails closed). Nothing is stored or logged.
     A keyed hash rather than the address for the window: a memory dump or a debugger shows no
-    addresses, at the cost of one HMAC a request (about a microsecond).
+    addresses, at the cost of one HMAC a request (about 2 µs).
 
     ``take`` answers 0 when the cost fits, else the seconds to wait; ``refund`` gives tokens back
     (a look-up charged as a miss that turned out a hit). Buckets live in the process (several
