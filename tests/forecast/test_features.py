@@ -11,6 +11,14 @@ from crowdsafety.forecast.calendar import calendar_features
 from crowdsafety.forecast.features import FeatureBuilder
 
 
+def _features(history: History, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature a model sees: the rows, the first guess and the features relative to it."""
+    builder = FeatureBuilder(history, calendar_of(history.timezone))
+    features = builder.rows(z, t, h)
+    features.update(builder.relative(features, builder.base(features, z, t, h)))
+    return features
+
+
 def _rows(history: History, origin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     z, h = np.meshgrid(np.arange(len(history.zone_ids)), np.arange(1, 169), indexing="ij")
     z, h = z.ravel(), h.ravel()
@@ -21,14 +29,14 @@ def _rows(history: History, origin: int) -> tuple[np.ndarray, np.ndarray, np.nda
 def test_no_feature_sees_the_origin_hour_or_later(history: History, origin_weeks: float) -> None:
     origin = int(origin_weeks * 168) + 7
     z, t, h = _rows(history, origin)
-    before = FeatureBuilder(history, calendar_of(history.timezone)).rows(z, t, h)
+    before = _features(history, z, t, h)
     rng = np.random.default_rng(1)
     values = history.values.copy()
     values[:, origin:] = rng.uniform(0, 1e5, size=values[:, origin:].shape)
     values[0, origin + 3: origin + 40] = np.nan
-    after = FeatureBuilder(History(history.zone_ids, history.start, values, history.timezone),
-                           calendar_of(history.timezone)).rows(z, t, h)
+    after = _features(History(history.zone_ids, history.start, values, history.timezone), z, t, h)
     assert before.keys() == after.keys()
+    assert {"base", "w1_rel", "d1_rel", "last1_rel"} <= before.keys()
     for name in before:
         np.testing.assert_array_equal(before[name], after[name], err_msg=name)
 
@@ -49,6 +57,28 @@ def test_seasonal_lags_are_the_values_whole_weeks_back(history: History) -> None
     f = FeatureBuilder(history, None).rows(z, t, np.array([1, 30, 168]))
     np.testing.assert_allclose(np.expm1(f["w1"]), history.values[z, t - 168])
     np.testing.assert_allclose(np.expm1(f["w2"]), history.values[z, t - 336])
+
+
+def test_daily_lags_are_the_same_hour_on_the_last_days_before_the_origin(history: History) -> None:
+    z = np.array([0, 1, 2])
+    t = np.array([1700, 1800, 1900])
+    h = np.array([1, 30, 168])
+    f = FeatureBuilder(history, None).rows(z, t, h)
+    first = (h + 23) // 24  # whole days back to the last same hour before the origin
+    np.testing.assert_allclose(np.expm1(f["d1"]), history.values[z, t - 24 * first])
+    np.testing.assert_allclose(np.expm1(f["d2"]), history.values[z, t - 24 * (first + 1)])
+    days = np.stack([history.values[z, t - 24 * (first + k)] for k in range(7)])
+    np.testing.assert_allclose(np.expm1(f["dmean7"]), np.expm1(np.log1p(days).mean(axis=0)))
+
+
+def test_relative_features_are_differences_from_the_first_guess(history: History) -> None:
+    builder = FeatureBuilder(history, None)
+    z, t, h = _rows(history, 10 * 168)
+    f = builder.rows(z, t, h)
+    base = builder.base(f, z, t, h)
+    rel = builder.relative(f, base)
+    np.testing.assert_array_equal(rel["base"], base)
+    np.testing.assert_allclose(rel["w1_rel"], f["w1"] - base)
 
 
 def test_horizons_beyond_a_week_are_refused(history: History) -> None:

@@ -1,7 +1,8 @@
 """Features of one forecast row: zone ``z``, target hour ``t``, horizon ``h`` (origin ``o = t - h + 1``).
 
 Every value of the series a feature reads lies before the origin (index < ``o``): lags of the
-target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``), the level and
+target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``) and of the
+same hour on the last days known at the origin (``d1``, ``d2``, their 7-day mean), the level and
 anomaly of the days before the origin, the last hours before it, last year's change around the
 same date, and across zones the city-wide anomaly. Calendar, weather and planned events describe
 the target hour itself: they are known ahead (the weather as a forecast).
@@ -27,6 +28,10 @@ WEEK = 168
 YEAR_WEEKS = 364  # days: the same weekday last year
 YEAR_DAYS = 365  # days: the same date last year
 CATEGORICAL = ("zone",)
+
+#: Series features (log1p) also given relative to the first guess (:meth:`FeatureBuilder.relative`).
+RELATIVE = ("w1", "w2", "wmean", "p8", "pred0", "d1", "d2", "dmean7", "last1", "trans4", "dtrans7",
+            "level24", "level168", "y52w_sn", "y365_sn")
 
 #: Features the models may only use with a non-negative effect.
 INCREASING = ("event_rate",)
@@ -189,7 +194,10 @@ class FeatureBuilder:
         f["shape8"] = _nanmean(np.stack([lag(t, 7 * k, self.shape) for k in range(2, 10)]))
         f["level168"] = self._window_mean(z, o - WEEK, o)
         f["pred0"] = f["level168"] + f["shape8"]
-        f["d1"] = lag(t, (h + 23) // 24)
+        first_day = (h + 23) // 24
+        days = [lag(t, first_day + k) for k in range(7)]
+        f["d1"], f["d2"] = days[0], days[1]
+        f["dmean7"] = _nanmean(np.stack(days))
         last = [at(z, o - k) for k in (1, 2, 3)]
         f["last1"], f["last2"], f["last3"] = last
         f["trans4"] = last[0] + _nanmean(np.stack([w - lag(o - 1, 7 * k) for k, w in enumerate(weeks, 1)]))
@@ -224,6 +232,14 @@ class FeatureBuilder:
         count = self._a_count[z, b] - self._a_count[z, a]
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, (self._a_sum[z, b] - self._a_sum[z, a]) / count, np.nan)
+
+    @staticmethod
+    def relative(features: dict[str, np.ndarray], base: np.ndarray) -> dict[str, np.ndarray]:
+        """The first guess (``base``) and the series features as differences from it: what a
+        model correcting the first guess needs, without having to learn the subtraction."""
+        out = {f"{name}_rel": features[name] - base for name in RELATIVE if name in features}
+        out["base"] = base
+        return out
 
     def base(self, features: dict[str, np.ndarray], z: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """A first guess of log1p(value) that a model corrects: for the nowcast the last hour
