@@ -94,12 +94,13 @@ function renderZoneList() {
     if (v.id === state.selected) row.classList.add("selected");
     const name = el("td", "name", shortName(v.name));
     name.title = v.name;
-    if (v.aerial && !forecast) name.append(" ", aerialBadge());
     const level = el("td");
     level.append(levelBadge(v.level));
     const people = forecast ? fmtNum(v.p50) : v.people === null ? t("no_data") : fmtNum(v.people);
     const extra = forecast ? `${Math.round((v.chance ?? 0) * 100)}%` : t(`status_${v.status}`);
-    row.append(level, name, el("td", "num", people), el("td", `status status-${v.status}`, extra));
+    const data = el("td", `status status-${v.status}`, extra);
+    if (v.aerial && !forecast) data.append(" ", aerialBadge());  // how the zone is fed: from the air now
+    row.append(level, name, el("td", "num", people), data);
     row.addEventListener("click", () => selectZone(v.id));
     row.addEventListener("keydown", (e) => { if (e.key === "Enter") selectZone(v.id); });
     body.append(row);
