@@ -1,18 +1,16 @@
-"""The default model: a global LightGBM over all zones, direct models per horizon group.
+"""The default model: a global LightGBM over all zones, one direct model per horizon group.
 
-For each horizon group (by default 1, 2-3, 4-24 and 25-168 hours, the horizon a feature) two
-gradient-boosted models learn from the features of :mod:`.features` for every zone at once. Both
-start from a first guess (:meth:`FeatureBuilder.base`, passed as LightGBM's ``init_score``, and
-given as features together with the series features relative to it) and learn the correction:
-one with a Poisson loss on the count, one with an absolute (L1) loss on log1p(count) weighted
-by the first guess, whose optimum is the median; both weigh a busy hour more than a quiet night,
-as the mean absolute error does. Their point forecast is the mean of the two in log1p. Training
-rows are sampled: every known hour of the last ``train_days`` (by default from mid-2022 on, after
-Auckland's lockdowns) except the last ``calibration_days``, each with a random horizon of its
-group (at most ``max_rows`` per group). The quantiles come from the errors on the held-out last
+For each horizon group (by default 1, 2-3, 4-24 and 25-168 hours; the horizon is a feature) one
+gradient-boosted model learns log(value) from the features of :mod:`.features` for every zone at
+once. It starts from a first guess (:meth:`FeatureBuilder.base`, passed as LightGBM's
+``init_score``, and given as a feature together with the series features relative to it, which
+spares the trees learning the subtraction) and learns the correction with a Poisson loss, which
+weighs errors like the counts themselves: a busy hour matters more than a quiet night, as in the
+mean absolute error. Training rows are sampled: every known hour of the last ``train_days``
+except the last ``calibration_days``, each with a random horizon of its group (at most
+``max_rows`` per group). The quantiles come from the errors on the held-out last
 ``calibration_days`` (:mod:`.calibration`), so the 80 % interval is calibrated on recent data.
-Planned events can only raise a forecast (monotone constraint, Poisson models only: LightGBM has
-none for L1).
+Planned events can only raise a forecast (monotone constraint).
 """
 
 from __future__ import annotations
@@ -45,9 +43,9 @@ class GBMConfig:
     """Settings of :class:`GlobalGBM` (sizes in rows, days of 24 h)."""
 
     groups: tuple[tuple[int, int], ...] = ((1, 1), (2, 3), (4, 24), (25, 168))
-    train_days: int = 1300
+    train_days: int = 6 * 365
     calibration_days: int = 28
-    max_rows: int = 150_000
+    max_rows: int = 300_000
     max_calibration_rows: int = 150_000
     rounds: int = 250
     leaves: int = 127
@@ -59,14 +57,13 @@ class GBMConfig:
     threads: int = 2
 
     seed: int = 0
-    objectives: tuple[str, ...] = ("poisson", "l1")
     relative: bool = True
     levels: tuple[float, ...] = QUANTILES
 
 
 @dataclass
 class _Fitted:
-    boosters: list[tuple[str, lgb.Booster]]
+    booster: lgb.Booster
     features: list[str]
     quantiles: ErrorQuantiles
 
@@ -103,12 +100,12 @@ class GlobalGBM:
             names = list(features)
             label = np.maximum(past.values[train.zone, train.target], 0.0)
             matrix = _matrix(features, names)
-            boosters = [_train(cfg, objective, matrix, names, label, base) for objective in cfg.objectives]
+            booster = _train(cfg, matrix, names, label, base)
             del matrix
-            point = self._point(boosters, names, builder, calib)
+            point = self._point(booster, names, builder, calib)
             edges = _horizon_edges(group)
             quantiles = ErrorQuantiles.fit(point, past.values[calib.zone, calib.target], calib.horizon, cfg.levels, edges)
-            self._fitted[group] = _Fitted(boosters, names, quantiles)
+            self._fitted[group] = _Fitted(booster, names, quantiles)
         self._builder = None
 
     def predict(self, history: History, requests: Requests) -> Forecasts:
@@ -120,7 +117,7 @@ class GlobalGBM:
             mask = (requests.horizon >= group[0]) & (requests.horizon <= group[1])
             if mask.any():
                 part = requests.subset(mask)
-                point = self._point(fitted.boosters, fitted.features, builder, part)
+                point = self._point(fitted.booster, fitted.features, builder, part)
                 values[mask] = fitted.quantiles.apply(point, part.horizon)
         return Forecasts(requests, self.config.levels, values)
 
@@ -129,39 +126,27 @@ class GlobalGBM:
             self._builder = (id(history), FeatureBuilder(history, self.calendar))
         return self._builder[1]
 
-    def _point(self, boosters: list[tuple[str, lgb.Booster]], names: list[str], builder: FeatureBuilder,
-               rows: Requests) -> np.ndarray:
-        """The point forecast: the mean of the boosters' forecasts in log1p."""
+    def _point(self, booster: lgb.Booster, names: list[str], builder: FeatureBuilder, rows: Requests) -> np.ndarray:
         features = builder.rows(rows.zone, rows.target, rows.horizon)
         base = builder.base(features, rows.zone, rows.target, rows.horizon)
         if self.config.relative:
             features.update(builder.relative(features, base))
-        matrix = _matrix(features, names)
-        logs = []
-        for objective, booster in boosters:
-            raw = np.minimum(base + booster.predict(matrix, raw_score=True), 30.0)
-            logs.append(raw if objective == "l1" else np.log1p(np.exp(raw)))
-        return np.expm1(np.mean(logs, axis=0))
+        raw = booster.predict(_matrix(features, names), raw_score=True)
+        return np.exp(np.minimum(base + raw, 30.0))
 
 
-def _train(cfg: GBMConfig, objective: str, matrix: np.ndarray, names: list[str], label: np.ndarray,
-           base: np.ndarray) -> tuple[str, lgb.Booster]:
-    """One booster correcting ``base``: ``poisson`` learns the count, ``l1`` the median of
-    log1p(count) with every row weighted by its first guess (so errors weigh like counts)."""
-    weight = None
-    if objective == "l1":
-        label, weight = np.log1p(label), np.expm1(base) + 1.0
+def _train(cfg: GBMConfig, matrix: np.ndarray, names: list[str], label: np.ndarray, base: np.ndarray) -> lgb.Booster:
+    """A Poisson booster learning the count, starting from ``base`` (log)."""
     params = {
-        "objective": objective, "learning_rate": cfg.learning_rate, "num_leaves": cfg.leaves,
+        "objective": "poisson", "learning_rate": cfg.learning_rate, "num_leaves": cfg.leaves,
         "min_data_in_leaf": cfg.min_data_in_leaf, "feature_fraction": cfg.feature_fraction,
         "bagging_fraction": cfg.bagging_fraction, "bagging_freq": 1, "max_bin": cfg.max_bin,
         "num_threads": cfg.threads, "seed": cfg.seed, "verbose": -1,
+        "monotone_constraints": [1 if n in INCREASING else 0 for n in names],
     }
-    if objective != "l1" and any(n in INCREASING for n in names):
-        params["monotone_constraints"] = [1 if n in INCREASING else 0 for n in names]
-    data = lgb.Dataset(matrix, label=label, weight=weight, init_score=base, feature_name=names,
+    data = lgb.Dataset(matrix, label=label, init_score=base, feature_name=names,
                        categorical_feature=[n for n in CATEGORICAL if n in names], free_raw_data=True)
-    return objective, lgb.train(params, data, num_boost_round=cfg.rounds)
+    return lgb.train(params, data, num_boost_round=cfg.rounds)
 
 
 def _matrix(features: dict[str, np.ndarray], names: list[str]) -> np.ndarray:
