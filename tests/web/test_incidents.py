@@ -39,6 +39,9 @@ def test_an_operator_sees_the_incident_on_map_and_list_and_resolves_it(mini_serv
     card.get_by_label("Note (to whom, the answer, or how)").fill("A team is on its way.")
     card.get_by_role("button", name="Answer").click()
     expect(card.locator(".incident-status")).to_have_text("new")
+    # the list is drawn again once the answer is stored: its note is empty then (typing into the
+    # card before that would be lost with it, and Resolve would find no note; seen under load)
+    expect(card.locator("input.reason")).to_have_value("")
     card = page.locator(f'article.incident[data-ref="{ref}"]')
     card.get_by_label("Note (to whom, the answer, or how)").fill("spoken to, left the tram")
     card.get_by_role("button", name="Resolve").click()
