@@ -36,7 +36,7 @@ def test_no_feature_sees_the_origin_hour_or_later(history: History, origin_weeks
     values[0, origin + 3: origin + 40] = np.nan
     after = _features(History(history.zone_ids, history.start, values, history.timezone), z, t, h)
     assert before.keys() == after.keys()
-    assert {"base", "w1_rel", "d1_rel", "last1_rel"} <= before.keys()
+    assert {"base", "w1_rel", "d1_rel", "last1_rel", "trans_mix_rel", "pred_mix_rel", "last1_w1", "trend3"} <= before.keys()
     for name in before:
         np.testing.assert_array_equal(before[name], after[name], err_msg=name)
 

@@ -30,8 +30,8 @@ YEAR_DAYS = 365  # days: the same date last year
 CATEGORICAL = ("zone",)
 
 #: Series features (log1p) also given relative to the first guess (:meth:`FeatureBuilder.relative`).
-RELATIVE = ("w1", "w2", "wmean", "p8", "pred0", "d1", "d2", "dmean7", "last1", "trans4", "dtrans7",
-            "level24", "level168", "y52w_sn", "y365_sn")
+RELATIVE = ("w1", "w2", "wmean", "p8", "pred0", "pred_mix", "d1", "d2", "dmean7", "last1", "last2", "last3",
+            "trans4", "dtrans7", "trans_mix", "level24", "level168", "y52w_sn", "y365_sn")
 
 #: Features the models may only use with a non-negative effect.
 INCREASING = ("event_rate",)
@@ -194,16 +194,21 @@ class FeatureBuilder:
         f["shape8"] = _nanmean(np.stack([lag(t, 7 * k, self.shape) for k in range(2, 10)]))
         f["level168"] = self._window_mean(z, o - WEEK, o)
         f["pred0"] = f["level168"] + f["shape8"]
+        f["pred_mix"] = _nanmean(np.stack([f["pred0"], f["p8"]]))
         first_day = (h + 23) // 24
         days = [lag(t, first_day + k) for k in range(7)]
         f["d1"], f["d2"] = days[0], days[1]
         f["dmean7"] = _nanmean(np.stack(days))
         last = [at(z, o - k) for k in (1, 2, 3)]
         f["last1"], f["last2"], f["last3"] = last
+        f["last1_w1"] = last[0] - lag(o - 1, 7)  # the latest hour against the same hour last week
+        f["last1_d1"] = last[0] - lag(o - 1, 1)  # ... and against yesterday
+        f["trend3"] = last[0] - last[2]  # the last three hours' trend
         f["trans4"] = last[0] + _nanmean(np.stack([w - lag(o - 1, 7 * k) for k, w in enumerate(weeks, 1)]))
         daily = _nanmean(np.stack([lag(t, k) - lag(o - 1, k) for k in range(1, 8)]))
         f["dtrans7"] = np.where(h <= 24, last[0] + daily, np.nan)
         f["an1"] = at(z, o - 1, self.anomaly)
+        f["trans_mix"] = _nanmean(np.stack([f["dtrans7"], f["trans4"]]))
         f["an24"] = self._anomaly_mean(z, o - 24, o)
         f["an168"] = self._anomaly_mean(z, o - WEEK, o)
         f["level24"] = self._window_mean(z, o - 24, o)
@@ -243,12 +248,15 @@ class FeatureBuilder:
 
     def base(self, features: dict[str, np.ndarray], z: np.ndarray, t: np.ndarray, h: np.ndarray) -> np.ndarray:
         """A first guess of log1p(value) that a model corrects: for the nowcast the last hour
-        moved like the days before, further ahead the recent level times the weekly shape;
-        falling back to the weekly lags and the level of the 4 weeks before the origin."""
-        short = ("dtrans7", "trans4", "pred0", "p8", "wmean", "level168")
+        moved like the days and weeks before (the mean of both transfers), up to a day ahead the
+        recent level times the weekly shape, beyond that its mean with the 8-week median; falling
+        back to the weekly lags and the level of the 4 weeks before the origin."""
+        short = ("trans_mix", "pred0", "p8", "wmean", "level168")
         long = ("pred0", "p8", "wmean", "level168")
+        week = ("pred_mix", *long)
+        h = np.asarray(h)
         out = np.full(len(z), np.nan)
-        for names, rows in ((short, np.asarray(h) <= 3), (long, np.asarray(h) > 3)):
+        for names, rows in ((short, h <= 3), (long, (h > 3) & (h <= 24)), (week, h > 24)):
             part = np.full(int(rows.sum()), np.nan)
             for name in names:
                 part = np.where(np.isnan(part), features[name][rows], part)
