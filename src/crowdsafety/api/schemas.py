@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from crowdsafety.domain import AERIAL_SENSOR_PREFIX, SensorHealth, Site, ZoneState
 
@@ -28,8 +28,17 @@ def _iso_time_text(value: Any) -> Any:
     return value
 
 
-#: A query parameter's time: ISO 8601 text with a UTC offset, nothing else.
-IsoTime = Annotated[datetime, BeforeValidator(_iso_time_text)]
+def _in_utc(value: datetime) -> datetime:
+    """Refuse a time that cannot be expressed in UTC (a year-1 time with a positive offset)."""
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValueError(f"{value.isoformat()} is out of range in UTC") from None
+    return value
+
+
+#: A query parameter's time: ISO 8601 text with a UTC offset that UTC can hold, nothing else.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time_text), AfterValidator(_in_utc)]
 
 
 class ObservationIn(BaseModel):

@@ -8,7 +8,6 @@ every rule it breaks (area, window, altitude, no_fly, restricted, overlap) and w
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query
@@ -23,7 +22,7 @@ from crowdsafety.api.flight_schemas import (
     FlightStatusName,
     refused_problem,
 )
-from crowdsafety.api.schemas import INVALID, IsoTime, Problem
+from crowdsafety.api.schemas import BODY_ERRORS, INVALID, IsoTime, Problem
 from crowdsafety.domain import StoreError
 from crowdsafety.domain.access import ApiKey
 from crowdsafety.domain.flight import Flight, FlightPurpose, FlightStatus
@@ -41,7 +40,7 @@ ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "the flight's status or the time does not allow it (start: from "
                                            "15 minutes before its window until its end; only once)"}}
 REGISTER_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "description": "the body cannot be read as JSON"},
+    **BODY_ERRORS,
     422: {"model": Problem, "description": "the body is malformed (detail names what and where) or the "
                                                  "flight is refused (refusals: every rule it breaks and where)"}}
 
@@ -57,7 +56,7 @@ def list_flights(
     """Flights whose window overlaps [start, end), latest window first, as GeoJSON (area outlines)."""
     try:
         found = runtime.store.flights(status=None if status is None else FlightStatus(status),
-                                      start=_checked(start, "start"), end=_checked(end, "end"), limit=limit)
+                                      start=start, end=end, limit=limit)
     except StoreError as exc:
         raise HTTPException(422, str(exc)) from None
     return FlightCollection(features=[FlightFeature.of(f) for f in found])
@@ -81,7 +80,7 @@ def register_flight(body: FlightIn, runtime: RuntimeDep, key: ControlRoom) -> Fl
     ``flight.refused`` with every rule broken."""
     request = svc.FlightRequest(
         operator=body.operator, permit=body.permit, aircraft=body.aircraft, purpose=FlightPurpose(body.purpose),
-        area=body.area.model_dump(), start=_checked(body.start, "start"), end=_checked(body.end, "end"),
+        area=body.area.model_dump(), start=body.start, end=body.end,
         max_altitude_m=body.max_altitude_m)
     try:
         flight = svc.register(runtime, request, who=actor(key), role=key.role.value)
@@ -114,13 +113,3 @@ def _act(action: Callable[..., Flight], runtime: Runtime, key: ApiKey, flight_id
         raise HTTPException(404, str(exc)) from None
     except svc.FlightConflict as exc:
         raise HTTPException(409, str(exc)) from None
-
-
-def _checked(moment: datetime | None, name: str) -> datetime | None:
-    """``moment``, or 422 when it cannot be expressed in UTC (a year-1 time with an offset)."""
-    if moment is not None:
-        try:
-            moment.astimezone(UTC)
-        except (OverflowError, ValueError):
-            raise HTTPException(422, f"{name}: {moment.isoformat()} is out of range") from None
-    return moment
