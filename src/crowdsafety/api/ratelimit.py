@@ -24,8 +24,25 @@ BURST_ROWS = 100_000.0
 
 @dataclass
 class _Bucket:
+    """``tokens`` left at monotonic time ``at`` (s)."""
+
     tokens: float
     at: float
+
+    def refill(self, now: float, rate_per_s: float, burst: float) -> None:
+        self.tokens = min(burst, self.tokens + max(0.0, now - self.at) * rate_per_s)
+        self.at = now
+
+    def take(self, cost: float, now: float, rate_per_s: float, burst: float) -> float:
+        """Refill to ``now``, then take ``cost`` tokens: 0 when they fit, else the seconds to
+        wait (``inf``: more than a full bucket)."""
+        self.refill(now, rate_per_s, burst)
+        if cost > burst:
+            return math.inf
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return 0.0
+        return (cost - self.tokens) / rate_per_s
 
 
 @dataclass
@@ -44,14 +61,7 @@ class RowLimiter:
             bucket = self._buckets.get(key_id)
             if bucket is None:
                 bucket = self._buckets[key_id] = _Bucket(self.burst, now)
-            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.at) * self.rows_per_s)
-            bucket.at = now
-            if cost > self.burst:
-                return math.inf
-            if bucket.tokens >= cost:
-                bucket.tokens -= cost
-                return 0.0
-            return (cost - bucket.tokens) / self.rows_per_s
+            return bucket.take(cost, now, self.rows_per_s, self.burst)
 
 
 #: Clients a :class:`ClientLimiter` keeps at most (about 150 bytes each).
@@ -101,28 +111,18 @@ class ClientLimiter:
                 if len(self._buckets) >= self.max_clients:
                     return cost / self.rate_per_s
                 bucket = self._buckets[name] = _Bucket(self.burst, now)
-            self._refill(bucket, now)
-            if cost > self.burst:
-                return math.inf
-            if bucket.tokens >= cost:
-                bucket.tokens -= cost
-                return 0.0
-            return (cost - bucket.tokens) / self.rate_per_s
+            return bucket.take(cost, now, self.rate_per_s, self.burst)
 
     def refund(self, address: str, tokens: float, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         with self._lock:
             bucket = self._buckets.get(self._name(address))
             if bucket is not None:
-                self._refill(bucket, now)
+                bucket.refill(now, self.rate_per_s, self.burst)
                 bucket.tokens = min(self.burst, bucket.tokens + tokens)
 
     def _name(self, address: str) -> str:
         return hmac.new(self._secret, address.encode(), hashlib.sha256).hexdigest()[:32]
-
-    def _refill(self, bucket: _Bucket, now: float) -> None:
-        bucket.tokens = min(self.burst, bucket.tokens + max(0.0, now - bucket.at) * self.rate_per_s)
-        bucket.at = now
 
     def _prune(self, now: float) -> None:
         """Forget the clients whose buckets are full again (they would start full anyway)."""
