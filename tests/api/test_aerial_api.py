@@ -26,12 +26,12 @@ AT = "2026-07-05T13:50:00+02:00"
 
 @pytest.fixture
 def flight(runtime):
-    runtime.store.put_flight(Flight(
+    runtime.store.register_flight(Flight(
         id="FL-ACTIVE", site_id="mini", operator="Politie Den Haag", permit="NLD-UAS-0042", aircraft="DJI M30T",
         purpose=FlightPurpose.CROWD_OVERVIEW, area=AREA, window=TimeWindow(NOW - timedelta(hours=1),
                                                                            NOW + timedelta(hours=1)),
         max_altitude_m=60, registered_at=NOW - timedelta(hours=2), status=FlightStatus.ACTIVE,
-        started_at=NOW - timedelta(hours=1)))
+        started_at=NOW - timedelta(hours=1)), lambda _: [])
     return "FL-ACTIVE"
 
 

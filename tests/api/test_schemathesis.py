@@ -134,11 +134,11 @@ def served(tmp_path_factory) -> Iterator[dict[str, str]]:
         Incident(INCIDENT_REF, runtime.site.id, IncidentSource.OPERATOR, IncidentCategory.AGGRESSION, Urgency.HIGH, NOW,
                  NOW, point=(4.2835, 52.1103), zone_ids=("square",), description="fight near the square"),
         IncidentUpdate(INCIDENT_REF, 1, NOW, IncidentStatus.NEW, "tests", "operator"))
-    runtime.store.put_flight(Flight(
+    runtime.store.register_flight(Flight(
         FLIGHT_ID, runtime.site.id, "Politie Den Haag", "NLD-UAS-0042", "DJI Matrice 30T", FlightPurpose.CROWD_OVERVIEW,
         {"type": "Polygon", "coordinates": [[[4.2795, 52.1095], [4.2845, 52.1095], [4.2845, 52.1112],
                                              [4.2795, 52.1112], [4.2795, 52.1095]]]},
-        TimeWindow(NOW - timedelta(hours=1), NOW + timedelta(hours=2)), 60.0, NOW - timedelta(hours=2)))
+        TimeWindow(NOW - timedelta(hours=1), NOW + timedelta(hours=2)), 60.0, NOW - timedelta(hours=2)), lambda _: [])
     keys = {role.value: create_key(runtime, name=f"schemathesis {role.value}", role=role, actor="tests",
                                    actor_role="admin", **({"party": "police"} if role is Role.PARTNER else {}))[1]
             for role in (Role.ADMIN, Role.OPERATOR, Role.PARTNER)}

@@ -26,11 +26,11 @@ AT = (NOW - timedelta(minutes=5)).isoformat()
 def url(tmp_path) -> str:
     url = f"duckdb:///{tmp_path / 's.duckdb'}"
     store = open_store(url)
-    store.put_flight(Flight(id="FL-ACTIVE", site_id="mini", operator="Politie Den Haag", permit="NLD-UAS-0042",
+    store.register_flight(Flight(id="FL-ACTIVE", site_id="mini", operator="Politie Den Haag", permit="NLD-UAS-0042",
                             aircraft="DJI M30T", purpose=FlightPurpose.CROWD_OVERVIEW, area=AREA,
                             window=TimeWindow(NOW - timedelta(hours=1), NOW + timedelta(hours=1)), max_altitude_m=60,
                             registered_at=NOW - timedelta(hours=2), status=FlightStatus.ACTIVE,
-                            started_at=NOW - timedelta(hours=1)))
+                            started_at=NOW - timedelta(hours=1)), lambda _: [])
     store.close()
     return url
 

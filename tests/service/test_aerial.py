@@ -43,11 +43,11 @@ def point(lon: float = 4.2805, lat: float = 52.1104) -> dict:
 def runtime(mini_site) -> Iterator[Runtime]:
     rt = Runtime(mini_site, open_store("duckdb://:memory:"), ReplayClock(NOW))
     for fid, status in (("FL-ACTIVE", FlightStatus.ACTIVE), ("FL-WAITNG", FlightStatus.REGISTERED)):
-        rt.store.put_flight(Flight(id=fid, site_id=mini_site.id, operator="Politie Den Haag", permit="NLD-UAS-0042",
+        rt.store.register_flight(Flight(id=fid, site_id=mini_site.id, operator="Politie Den Haag", permit="NLD-UAS-0042",
                                    aircraft="DJI M30T", purpose=FlightPurpose.CROWD_OVERVIEW, area=AREA,
                                    window=TimeWindow(START, START + timedelta(hours=2)), max_altitude_m=60,
                                    registered_at=START - timedelta(hours=1), status=status,
-                                   started_at=START if status is FlightStatus.ACTIVE else None))
+                                   started_at=START if status is FlightStatus.ACTIVE else None), lambda _: [])
     yield rt
     rt.store.close()
 

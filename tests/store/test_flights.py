@@ -49,7 +49,7 @@ def seen(obs_id: str, flight_id: str = "FL-AAAAAA", minutes: int = 0, **changes)
 
 
 def test_a_flight_comes_back_as_stored_and_its_status_changes(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     assert store.flight("FL-AAAAAA") == flight("FL-AAAAAA")
     assert store.flight("FL-NONE") is None
     active = replace(flight("FL-AAAAAA"), status=FlightStatus.ACTIVE, started_at=T0 + timedelta(minutes=3))
@@ -61,16 +61,16 @@ def test_a_flight_comes_back_as_stored_and_its_status_changes(store):
 
 
 def test_an_update_changes_only_the_status_and_its_times(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     store.update_flight(flight("FL-AAAAAA", operator="someone else", max_altitude_m=119.0,
                                status=FlightStatus.ENDED, ended_at=T0))
     assert store.flight("FL-AAAAAA") == flight("FL-AAAAAA", status=FlightStatus.ENDED, ended_at=T0)
 
 
 def test_a_second_flight_with_the_same_id_is_refused_and_nothing_changes(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     with pytest.raises(StoreError, match="flight 'FL-AAAAAA' already exists"):
-        store.put_flight(flight("FL-AAAAAA", operator="Gemeente Den Haag"))
+        store.register_flight(flight("FL-AAAAAA", operator="Gemeente Den Haag"), lambda _: [])
     assert store.flight("FL-AAAAAA").operator == "Politie Den Haag"
 
 
@@ -81,11 +81,11 @@ def test_an_unknown_flight_cannot_be_updated(store):
 
 
 def test_a_registration_sees_the_flights_in_its_way_and_is_stored_only_when_the_check_answers_nothing(store):
-    store.put_flight(flight("FL-OVER", 1))
-    store.put_flight(flight("FL-ENDED", 1, status=FlightStatus.ENDED, ended_at=T0))
-    store.put_flight(flight("FL-ELSEWH", 1, site_id="elsewhere"))
-    store.put_flight(flight("FL-BEFORE", -2))  # [-2 h, 0 h): ends as the new one starts
-    store.put_flight(flight("FL-ACTIVE", -1, status=FlightStatus.ACTIVE, started_at=T0 - timedelta(hours=1)))
+    store.register_flight(flight("FL-OVER", 1), lambda _: [])
+    store.register_flight(flight("FL-ENDED", 1, status=FlightStatus.ENDED, ended_at=T0), lambda _: [])
+    store.register_flight(flight("FL-ELSEWH", 1, site_id="elsewhere"), lambda _: [])
+    store.register_flight(flight("FL-BEFORE", -2), lambda _: [])  # [-2 h, 0 h): ends as the new one starts
+    store.register_flight(flight("FL-ACTIVE", -1, status=FlightStatus.ACTIVE, started_at=T0 - timedelta(hours=1)), lambda _: [])
     seen: list[list[str]] = []
 
     def check(others):
@@ -101,7 +101,7 @@ def test_a_registration_sees_the_flights_in_its_way_and_is_stored_only_when_the_
 
 
 def test_a_registration_whose_check_fails_or_whose_id_exists_stores_nothing(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
 
     def broken(others):
         raise ValueError("rules unreadable")
@@ -138,7 +138,7 @@ def test_two_threads_registering_overlapping_flights_at_once_store_one(store):
 
 
 def test_a_status_change_with_an_expected_status_is_a_compare_and_set(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     active = flight("FL-AAAAAA", status=FlightStatus.ACTIVE, started_at=T0)
     assert store.update_flight(active, expected=FlightStatus.REGISTERED) is True
     late = flight("FL-AAAAAA", status=FlightStatus.ACTIVE, started_at=T0 + timedelta(minutes=9))
@@ -153,7 +153,7 @@ def test_a_status_change_with_an_expected_status_is_a_compare_and_set(store):
 
 
 def test_of_eight_threads_starting_one_flight_at_once_one_wins(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     start = threading.Barrier(8)
     won: list[int] = []
 
@@ -174,7 +174,7 @@ def test_of_eight_threads_starting_one_flight_at_once_one_wins(store):
 
 def test_flights_are_listed_by_window_latest_first_and_filtered(store):
     for flight_id, hours in (("FL-A", 0), ("FL-B", 4), ("FL-C", 2), ("FL-D", 8)):
-        store.put_flight(flight(flight_id, hours))
+        store.register_flight(flight(flight_id, hours), lambda _: [])
     store.update_flight(flight("FL-C", 2, status=FlightStatus.ACTIVE, started_at=T0))
     assert [f.id for f in store.flights()] == ["FL-D", "FL-B", "FL-C", "FL-A"]
     assert [f.id for f in store.flights(limit=2)] == ["FL-D", "FL-B"]
@@ -190,7 +190,7 @@ def test_flights_are_listed_by_window_latest_first_and_filtered(store):
 
 
 def test_aerial_observations_come_back_as_stored(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     dumping = seen("ao_2", minutes=5, category=AerialCategory.ILLEGAL_DUMPING, people=None, zone_ids=(),
                    geometry={"type": "Point", "coordinates": [4.275, 52.115]}, incident_ref="CS-7KQ2M9")
     assert store.add_aerial_observations([seen("ao_1"), dumping]) == 2
@@ -199,22 +199,22 @@ def test_aerial_observations_come_back_as_stored(store):
 
 
 def test_an_aerial_observation_stored_before_is_skipped(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     assert store.add_aerial_observations([seen("ao_1"), seen("ao_1", people=5)]) == 1
     assert store.add_aerial_observations([seen("ao_1", people=9), seen("ao_2", minutes=1)]) == 1
     assert store.aerial_observations() == [seen("ao_1"), seen("ao_2", minutes=1)]
 
 
 def test_observations_of_an_unknown_flight_are_refused_and_none_is_stored(store):
-    store.put_flight(flight("FL-AAAAAA"))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
     with pytest.raises(StoreError, match="unknown flights: FL-GHOST"):
         store.add_aerial_observations([seen("ao_1"), seen("ao_2", flight_id="FL-GHOST")])
     assert store.aerial_observations() == []
 
 
 def test_aerial_observations_are_filtered_by_flight_and_time(store):
-    store.put_flight(flight("FL-AAAAAA"))
-    store.put_flight(flight("FL-BBBBBB", 1))
+    store.register_flight(flight("FL-AAAAAA"), lambda _: [])
+    store.register_flight(flight("FL-BBBBBB", 1), lambda _: [])
     store.add_aerial_observations([seen("ao_3", minutes=30), seen("ao_1", minutes=10),
                                    seen("ao_2", "FL-BBBBBB", minutes=20), seen("ao_0", minutes=10)])
     assert [o.id for o in store.aerial_observations()] == ["ao_0", "ao_1", "ao_2", "ao_3"]
@@ -229,7 +229,7 @@ def test_flights_and_observations_survive_reopening(backend):
     if not backend.persistent:
         pytest.skip("in-memory store")
     store = backend.open()
-    store.put_flight(flight("FL-KEEP"))
+    store.register_flight(flight("FL-KEEP"), lambda _: [])
     store.add_aerial_observations([seen("ao_keep", "FL-KEEP")])
     store.close()
     store = backend.open()
@@ -250,7 +250,7 @@ def test_a_version_3_duckdb_file_gains_the_flight_tables(tmp_path):
     con.close()
     store = DuckDBStore(path)
     try:
-        store.put_flight(flight("FL-UPGR"))
+        store.register_flight(flight("FL-UPGR"), lambda _: [])
         assert store.flight("FL-UPGR") == flight("FL-UPGR")
     finally:
         store.close()
@@ -270,7 +270,7 @@ def test_a_version_3_postgresql_schema_gains_the_flight_tables(pg_schema):
         store = PostgresStore(pg_schema.url)
         try:
             store.add_aerial_observations([])
-            store.put_flight(flight("FL-UPGR"))
+            store.register_flight(flight("FL-UPGR"), lambda _: [])
             assert store.add_aerial_observations([seen("ao_1", "FL-UPGR")]) == 1
             assert store.flight("FL-UPGR") == flight("FL-UPGR")
         finally:

@@ -205,10 +205,6 @@ class Store(Protocol):
 
     # -- the flight register and what flights saw (aerial observations, append-only) ------------
 
-    def put_flight(self, flight: Flight) -> None:
-        """Store a newly registered flight; StoreError if its id exists."""
-        ...
-
     def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
         """Atomically, also against other processes sharing the store: read the flights of
         ``flight``'s site that have not ended and whose window overlaps its window, pass them to

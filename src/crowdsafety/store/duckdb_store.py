@@ -495,11 +495,6 @@ class DuckDBStore:
 
     # -- flights and aerial observations (SQL in duckdb_flights) ---------------------------------
 
-    def put_flight(self, flight: Flight) -> None:
-        """Store a newly registered flight; StoreError if its id exists."""
-        with self._session() as con, _transaction(con):
-            _flights.put_flight(con, flight)
-
     def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
         """Under the store's lock, in one transaction: ``check`` the flights of the site not ended
         whose window overlaps, store ``flight`` if it answers nothing; returns its answer."""

@@ -303,11 +303,6 @@ class PostgresStore:
 
     # -- flights and aerial observations ---------------------------------------------------------
 
-    def put_flight(self, flight: Flight) -> None:
-        """Store a newly registered flight; StoreError if its id exists."""
-        with self._session(f"storing flight {flight.id!r}") as conn:
-            _flights.put_flight(conn, flight)
-
     def register_flight(self, flight: Flight, check: Callable[[list[Flight]], Sequence[_R]]) -> list[_R]:
         """Under the store's flight lock, in one transaction: ``check`` the flights of the site not
         ended whose window overlaps, store ``flight`` if it answers nothing; returns its answer."""
