@@ -90,6 +90,19 @@ def check_feed_error(error: CrowdSafetyError, file: str) -> None:
     assert str(error).strip() and file in str(error), str(error)
 
 
+def judged(read: Callable[[], Any], file: str, problem_file: str | None = None) -> bool:
+    """Run an importer's ``read``; True when it found the input wrong: a FeedError naming
+    ``file``, or problems each naming ``problem_file`` (default ``file``) and where."""
+    try:
+        result = read()
+    except FeedError as error:
+        check_feed_error(error, file)
+        return True
+    for problem in result.problems:
+        check_problem(problem, problem_file or file)
+    return bool(result.problems)
+
+
 def check_problem(problem: FeedProblem | LineProblem, file: str) -> None:
     assert problem.file.endswith(file) and problem.message.strip(), problem
     if isinstance(problem, LineProblem):
@@ -237,14 +250,7 @@ def forecasts(draw: st.DrawFn) -> bytes:
 
 def test_open_meteo():
     def feed(data: bytes) -> bool:
-        try:
-            result = read_forecast(data, file="forecast.json")
-        except FeedError as error:
-            check_feed_error(error, "forecast.json")
-            return True
-        for problem in result.problems:
-            check_problem(problem, "forecast.json")
-        return bool(result.problems)
+        return judged(lambda: read_forecast(data, file="forecast.json"), "forecast.json")
 
     run_fuzz("open-meteo", forecasts(), feed, 75)
 
@@ -286,14 +292,8 @@ def test_icalendar(feed_site: Site):
     window = datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2027, 1, 1, tzinfo=timezone.utc)
 
     def feed(data: bytes) -> bool:
-        try:
-            result = read_events(feed_site, data, file="events.ics", start=window[0], end=window[1])
-        except FeedError as error:
-            check_feed_error(error, "events.ics")
-            return True
-        for problem in result.problems:
-            check_problem(problem, "events.ics")
-        return bool(result.problems)
+        return judged(lambda: read_events(feed_site, data, file="events.ics", start=window[0], end=window[1]),
+                      "events.ics")
 
     run_fuzz("icalendar", calendars(), feed, 66)
 
@@ -324,14 +324,7 @@ def test_transit_counts(scratch: Path):
 
     def feed(data: bytes) -> bool:
         path.write_bytes(data)
-        try:
-            result = read_transit_counts(path, site)
-        except FeedError as error:
-            check_feed_error(error, path.name)
-            return True
-        for problem in result.problems:
-            check_problem(problem, path.name)
-        return bool(result.problems)
+        return judged(lambda: read_transit_counts(path, site), path.name)
 
     run_fuzz("transit", transit_files(), feed, 60)
 
@@ -362,13 +355,6 @@ def test_gtfs_stops(gtfs_feeds: dict[str, Path]):
     def feed(item: tuple[str, bytes]) -> bool:
         table, data = item
         (gtfs_feeds[table] / table).write_bytes(data)
-        try:
-            result = read_gtfs_stops(gtfs_feeds[table])
-        except FeedError as error:
-            check_feed_error(error, table.removesuffix(".txt"))
-            return True
-        for problem in result.problems:
-            check_problem(problem, ".txt")
-        return bool(result.problems)
+        return judged(lambda: read_gtfs_stops(gtfs_feeds[table]), table.removesuffix(".txt"), ".txt")
 
     run_fuzz("gtfs", gtfs_tables(), feed, 75)
