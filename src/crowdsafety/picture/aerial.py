@@ -36,7 +36,7 @@ def held_values(values: np.ndarray, usable: np.ndarray, cols: np.ndarray) -> tup
     :data:`HOLD_INTERVALS` rows before, and its age in intervals (NaN and -1 where none)."""
     ok = usable[:, cols]
     rows = np.arange(len(ok))[:, None]
-    latest = np.maximum.accumulate(np.where(ok, rows, -1), axis=0) if len(ok) else np.where(ok, rows, -1)
+    latest = np.maximum.accumulate(np.where(ok, rows, -1), axis=0)
     age = rows - latest
     held = (latest >= 0) & (age <= HOLD_INTERVALS)
     value = np.where(held, values[np.maximum(latest, 0), cols], np.nan)
