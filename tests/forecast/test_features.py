@@ -18,8 +18,7 @@ def _features(history: History, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> 
     """Every feature a model sees: the rows, the first guess and the features relative to it."""
     builder = FeatureBuilder(history, calendar_of(history.timezone))
     features = builder.rows(z, t, h)
-    features.update(builder.relative(features, builder.base(features, z, t, h)))
-    return features
+    return builder.relative(features, builder.base(features, z, t, h))
 
 
 def _rows(history: History, origin: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -82,6 +81,9 @@ def test_relative_features_are_differences_from_the_first_guess(history: History
     rel = builder.relative(f, base)
     np.testing.assert_array_equal(rel["base"], base)
     np.testing.assert_allclose(rel["w1_rel"], f["w1"] - base)
+    assert "w1" not in rel and "w3" not in rel  # seen only relative to the first guess
+    np.testing.assert_array_equal(rel["last1"], f["last1"])
+    np.testing.assert_array_equal(rel["hour"], f["hour"])
 
 
 def test_horizons_beyond_a_week_are_refused(history: History) -> None:

@@ -8,7 +8,7 @@ spares the trees learning the subtraction) and learns the correction with a Pois
 weighs errors like the counts themselves: a busy hour matters more than a quiet night, as in the
 mean absolute error. Training rows are sampled: every known hour of the last ``train_days``
 except the last ``calibration_days``, each with a random horizon of its group (at most
-``max_rows`` per group). The quantiles come from the errors on the held-out last
+``max_rows`` per group, ``nowcast_rows`` for the 1-hour group). The quantiles come from the errors on the held-out last
 ``calibration_days`` (:mod:`.calibration`), so the 80 % interval is calibrated on recent data.
 Planned events can only raise a forecast (monotone constraint).
 """
@@ -46,6 +46,7 @@ class GBMConfig:
     train_days: int = 6 * 365
     calibration_days: int = 28
     max_rows: int = 300_000
+    nowcast_rows: int = 700_000  # of the 1-hour group: one horizon, scored every hour
     max_calibration_rows: int = 150_000
     rounds: int = 250
     leaves: int = 127
@@ -91,12 +92,13 @@ class GlobalGBM:
             raise ValueError(f"too little history to train: {max(calib_start - first, 0)} hours before calibration")
         self._fitted = {}
         for group in cfg.groups:
-            train = _sample(past, first, calib_start, group, cfg.max_rows, rng)
+            limit = cfg.nowcast_rows if group == (1, 1) else cfg.max_rows
+            train = _sample(past, first, calib_start, group, limit, rng)
             calib = _sample(past, calib_start, end, group, cfg.max_calibration_rows, rng)
             features = builder.rows(train.zone, train.target, train.horizon)
             base = builder.base(features, train.zone, train.target, train.horizon)
             if cfg.relative:
-                features.update(builder.relative(features, base))
+                features = builder.relative(features, base)
             names = list(features)
             label = np.maximum(past.values[train.zone, train.target], 0.0)
             matrix = _matrix(features, names)
@@ -130,7 +132,7 @@ class GlobalGBM:
         features = builder.rows(rows.zone, rows.target, rows.horizon)
         base = builder.base(features, rows.zone, rows.target, rows.horizon)
         if self.config.relative:
-            features.update(builder.relative(features, base))
+            features = builder.relative(features, base)
         raw = booster.predict(_matrix(features, names), raw_score=True)
         return np.exp(np.minimum(base + raw, 30.0))
 
