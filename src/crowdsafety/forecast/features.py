@@ -36,9 +36,9 @@ CATEGORICAL = ("zone",)
 #: Series features (log1p) a model sees relative to the first guess (:meth:`FeatureBuilder.relative`).
 RELATIVE = ("w1", "w2", "wmean", "p8", "pred0", "pred_mix", "d1", "d2", "dmean7", "last1", "last2", "last3",
             "trans4", "dtrans7", "trans_mix", "level24", "level168", "y52w_sn", "y365_sn")
-#: ... of which only these are also seen as they are (with the first guess itself, the rest can be
-#: told from their relative forms; w3 and w4 enter through wmean).
-ABSOLUTE = ("last1",)
+#: Series features a model sees only relative to the first guess, not as they are (with the first
+#: guess itself they can be told from their relative forms; w3 and w4 enter through wmean).
+HIDDEN = frozenset(RELATIVE) - {"last1"} | {"w3", "w4"}
 
 #: Features the models may only use with a non-negative effect.
 INCREASING = ("event_rate",)
@@ -81,6 +81,7 @@ class FeatureBuilder:
         self.city_anomaly = _nanmean(self.anomaly)
         self.shape = self.log - self._centred_week_level()
         self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
+        self._zone_index = {zone: i for i, zone in enumerate(history.zone_ids)}
         self.weather = self._weather()
         self.events = self._events()
         self.analog = self._event_analogs()
@@ -146,16 +147,19 @@ class FeatureBuilder:
     def _events(self) -> np.ndarray:
         """Visitors per hour of planned events per zone and hour (zones x extended grid)."""
         rate = np.zeros((len(self.history.zone_ids), self.width))
-        where = {z: i for i, z in enumerate(self.history.zone_ids)}
         for event in self.history.events:
-            a = self.history.index_of(event.start)
-            b = self.history.index_of(pd.Timestamp(event.end) - pd.Timedelta(microseconds=1)) + 1
-            zones = [where[z] for z in event.zones if z in where]
+            a, b = self._span(event)
+            zones = [self._zone_index[z] for z in event.zones if z in self._zone_index]
             if not zones or b <= 0 or a >= self.width:
                 continue
             per_hour = event.expected_visitors / max((pd.Timestamp(event.end) - pd.Timestamp(event.start)) / pd.Timedelta(hours=1), 1.0)
             rate[zones, max(a, 0):min(b, self.width)] += per_hour / len(zones)
         return rate
+
+    def _span(self, event) -> tuple[int, int]:
+        """Grid indices [a, b) of the hours an event touches (may lie outside the grid)."""
+        end = pd.Timestamp(event.end) - pd.Timedelta(microseconds=1)
+        return self.history.index_of(event.start), self.history.index_of(end) + 1
 
     def _event_analogs(self) -> np.ndarray:
         """Per zone and hour of a planned event: the mean anomaly (log1p value minus the 8-week
@@ -163,32 +167,25 @@ class FeatureBuilder:
         of the same name in the same zone) that ended at least ``MAX_HORIZON`` hours before it
         began, so every forecast of it could know them; NaN outside events or without any."""
         out = np.full((len(self.history.zone_ids), self.width), np.nan)
-        where = {z: i for i, z in enumerate(self.history.zone_ids)}
         series: dict[str, list] = {}
         for event in sorted(self.history.events, key=lambda e: pd.Timestamp(e.start)):
-            series.setdefault(event.name, []).append(event)
+            series.setdefault(event.name, []).append((event, self._span(event)))
         for occurrences in series.values():
-            spans = [(self.history.index_of(e.start), self.history.index_of(pd.Timestamp(e.end) - pd.Timedelta(microseconds=1)) + 1)
-                     for e in occurrences]
-            for k, event in enumerate(occurrences):
-                a, b = spans[k]
-                earlier = [m for m in range(k) if spans[m][1] + MAX_HORIZON <= a][-ANALOGS:]
-                if not earlier or b <= 0 or a >= self.width:
-                    continue
-                offsets = np.arange(b - a)
+            for k, (event, (a, b)) in enumerate(occurrences):
+                earlier = [(e, span) for e, span in occurrences[:k] if span[1] + MAX_HORIZON <= a][-ANALOGS:]
+                hours = np.arange(max(a, 0), min(b, self.width))
                 for zone in event.zones:
-                    if zone not in where:
-                        continue
-                    z = where[zone]
-                    past = np.full((len(earlier), len(offsets)), np.nan)
-                    for row, m in enumerate(earlier):
-                        if zone in occurrences[m].zones:
-                            j = spans[m][0] + offsets
-                            ok = (j < spans[m][1]) & (j >= 0) & (j < self.width)
-                            past[row, ok] = self.anomaly[z, j[ok]]
-                    keep = (a + offsets >= 0) & (a + offsets < self.width)
-                    out[z, (a + offsets)[keep]] = _nanmean(past)[keep]
+                    z = self._zone_index.get(zone)
+                    past = [self._anomaly_within(z, hours - a + start, end)
+                            for e, (start, end) in earlier if z is not None and zone in e.zones]
+                    if past and len(hours):
+                        out[z, hours] = _nanmean(np.stack(past))
         return out
+
+    def _anomaly_within(self, z: int, j: np.ndarray, end: int) -> np.ndarray:
+        """The anomaly of zone ``z`` at hours ``j``; NaN at or after ``end`` or before the grid."""
+        inside = (j >= 0) & (j < end)
+        return np.where(inside, self.anomaly[z, np.clip(j, 0, self.width - 1)], np.nan)
 
     def _zone_scale(self) -> np.ndarray:
         """Per zone and hour: log1p of the mean of the 4 weeks before it (a fallback level)."""
@@ -205,8 +202,10 @@ class FeatureBuilder:
         out[ok] = table[z[ok], i[ok]]
         return out
 
-    def _city(self, i: np.ndarray) -> np.ndarray:
-        return np.where(i >= 0, self.city[np.clip(i, 0, self.width - 1)], np.nan)
+    def _city(self, i: np.ndarray, table: np.ndarray | None = None) -> np.ndarray:
+        """``table[i]`` (default: the city-wide change against last week); NaN before the grid."""
+        table = self.city if table is None else table
+        return np.where(i >= 0, table[np.clip(i, 0, self.width - 1)], np.nan)
 
     def rows(self, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
         """Features of rows (zone index, target index, horizon); arrays of equal length."""
@@ -260,8 +259,8 @@ class FeatureBuilder:
         f["a168"] = f["level168"] - self._window_mean(z, o - 3 * WEEK, o - WEEK)
         f["city_a1"] = self._city(o - 1)
         f["city_a24"] = _nanmean(np.stack([self._city(o - k) for k in range(1, 25)]))
-        f["city_an1"] = np.where(o >= 1, self.city_anomaly[np.clip(o - 1, 0, self.width - 1)], np.nan)
-        f["city_an2"] = np.where(soon & (o >= 2), self.city_anomaly[np.clip(o - 2, 0, self.width - 1)], np.nan)
+        f["city_an1"] = self._city(o - 1, self.city_anomaly)
+        f["city_an2"] = np.where(soon, self._city(o - 2, self.city_anomaly), np.nan)
         for name, days in (("y52w", YEAR_WEEKS), ("y365", YEAR_DAYS)):
             f[f"{name}_sn"] = weeks[0] + lag(t, days) - lag(t, days + 7)
         f["y52w"] = lag(t, YEAR_WEEKS)
@@ -291,8 +290,7 @@ class FeatureBuilder:
         series features as differences from it (sparing the trees the subtraction) instead of as
         they are, and every other feature unchanged. Fewer columns train faster (a fifth of the
         time) at the same accuracy."""
-        hidden = {name for name in RELATIVE if name not in ABSOLUTE} | {"w3", "w4"}
-        out = {name: value for name, value in features.items() if name not in hidden}
+        out = {name: value for name, value in features.items() if name not in HIDDEN}
         out.update({f"{name}_rel": features[name] - base for name in RELATIVE if name in features})
         out["base"] = base
         return out
