@@ -52,3 +52,18 @@ def test_fitting_ignores_everything_after_its_end(history: History) -> None:
 def test_too_short_a_history_is_refused(history: History) -> None:
     with pytest.raises(ValueError, match="too little history"):
         GlobalGBM(None, SMALL).fit(history, 20 * 24)
+
+
+def test_a_horizon_group_learns_the_same_without_the_others(history: History) -> None:
+    """Each group draws its own rows: dropping a group changes no other group's forecast."""
+    both = GlobalGBM(None, SMALL)
+    both.fit(history, 12 * 168)
+    alone = GlobalGBM(None, GBMConfig(**{**SMALL.__dict__, "groups": ((4, 24),)}))
+    alone.fit(history, 12 * 168)
+    requests = Requests.grid(3, [12 * 168 + 6], range(4, 25))
+    np.testing.assert_array_equal(both.predict(history, requests).values, alone.predict(history, requests).values)
+
+
+def test_groups_may_see_another_share_of_the_columns(fitted: GlobalGBM) -> None:
+    fractions = {group: f.booster.params["feature_fraction"] for group, f in fitted._fitted.items()}
+    assert fractions == {(1, 1): 0.8, (2, 3): 0.5, (4, 24): 0.5, (25, 168): 0.8}

@@ -71,3 +71,11 @@ def test_background_thread_issues_and_stops(runtime: Runtime, hourly_states, set
         time.sleep(0.05)
     forecaster.stop()
     assert not runtime.store.forecasts(start=now, end=now + timedelta(days=8)).empty
+
+
+def test_the_service_model_stays_small_in_every_horizon_group() -> None:
+    """The live service retrains in seconds: its 1-hour group is capped like the others."""
+    from crowdsafety.service.forecasting import ForecastSettings
+
+    model = ForecastSettings().model
+    assert model.nowcast_rows == model.max_rows == 60_000
