@@ -10,7 +10,7 @@ import pytest
 
 from crowdsafety.forecast import History, HolidayCalendar, calendar_of
 from crowdsafety.forecast.calendar import calendar_features
-from crowdsafety.forecast.features import FeatureBuilder
+from crowdsafety.forecast.features import FeatureBuilder, correlated_zones
 from crowdsafety.sources.scheveningen_simulator import PlannedEvent
 
 
@@ -84,6 +84,29 @@ def test_relative_features_are_differences_from_the_first_guess(history: History
     assert "w1" not in rel and "w3" not in rel  # seen only relative to the first guess
     np.testing.assert_array_equal(rel["last1"], f["last1"])
     np.testing.assert_array_equal(rel["hour"], f["hour"])
+
+
+def test_neighbours_are_the_zones_moving_most_alike() -> None:
+    rng = np.random.default_rng(0)
+    shared, other = rng.normal(size=2000), rng.normal(size=2000)
+    anomaly = np.vstack([shared + 0.3 * rng.normal(size=2000), shared + 0.3 * rng.normal(size=2000),
+                         other, 0.5 * shared + other, np.full(2000, np.nan)])
+    near = correlated_zones(anomaly, k=2)
+    assert near[0].tolist() == [1, 3] and near[1].tolist() == [0, 3]
+    assert near[2][0] == 3  # the mix of both is closest to the other signal too
+    assert near[4].tolist() == [-1, -1]  # a zone without data has none
+    assert correlated_zones(anomaly[:1], k=2).tolist() == [[-1, -1]]  # nor has a zone alone
+
+
+def test_the_nowcast_reads_its_neighbours_last_hours(history: History) -> None:
+    builder = FeatureBuilder(history, None, neighbours=np.array([[1, -1], [2, 0], [-1, -1]]))
+    origin = 10 * 168
+    z, h = np.array([0, 1, 2, 0]), np.array([1, 3, 1, 4])
+    f = builder.rows(z, origin + h - 1, h)
+    an = builder.anomaly
+    np.testing.assert_allclose(f["nbr_an1"][:2], [an[1, origin - 1], (an[2, origin - 1] + an[0, origin - 1]) / 2])
+    np.testing.assert_allclose(f["nbr_an_change"][0], an[1, origin - 1] - an[1, origin - 2])
+    assert np.isnan(f["nbr_an1"][2]) and np.isnan(f["nbr_an1"][3])  # no neighbour; beyond 3 h
 
 
 def test_horizons_beyond_a_week_are_refused(history: History) -> None:

@@ -4,7 +4,8 @@ Every value of the series a feature reads lies before the origin (index < ``o``)
 target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``) and of the
 same hour on the last days known at the origin (``d1``, ``d2``, their 7-day mean), the level and
 anomaly of the days before the origin, the last hours before it, last year's change around the
-same date, and across zones the city-wide anomaly. Calendar, weather and planned events describe
+same date, and across zones the city-wide anomaly and, for the nowcast, that of the zones moving most
+like it (its *neighbours*, chosen on the history the model learns from). Calendar, weather and planned events describe
 the target hour itself: they are known ahead (the weather as a forecast). A planned event also
 brings what its earlier occurrences did (its *analog*: the anomaly at the same hour of the last
 three events of the same name in the zone, each ended a week before it began).
@@ -32,6 +33,8 @@ YEAR_DAYS = 365  # days: the same date last year
 #: Earlier occurrences of a planned event whose effect the forecast of the next one averages.
 ANALOGS = 3
 CATEGORICAL = ("zone",)
+#: Zones whose last hours a zone's nowcast reads: those whose hourly anomaly correlates most with its own.
+NEIGHBOURS = 3
 
 #: Series features (log1p) a model sees relative to the first guess (:meth:`FeatureBuilder.relative`).
 RELATIVE = ("w1", "w2", "wmean", "p8", "pred0", "pred_mix", "d1", "d2", "dmean7", "last1", "last2", "last3",
@@ -42,6 +45,19 @@ HIDDEN = frozenset(RELATIVE) - {"last1"} | {"w3", "w4"}
 
 #: Features the models may only use with a non-negative effect.
 INCREASING = ("event_rate",)
+
+
+def correlated_zones(anomaly: np.ndarray, k: int = NEIGHBOURS, min_hours: int = 500) -> np.ndarray:
+    """Per zone (row of ``anomaly``, zones x hours) the indices of the ``k`` other zones whose
+    anomaly correlates most with its own over the hours both know (at least ``min_hours``); -1
+    where fewer zones qualify."""
+    n = anomaly.shape[0]
+    corr = pd.DataFrame(anomaly.T).corr(min_periods=min_hours).to_numpy() if n > 1 else np.full((n, n), np.nan)
+    np.fill_diagonal(corr, np.nan)
+    corr = np.where(np.isnan(corr), -np.inf, corr)
+    best = np.argsort(-corr, axis=1, kind="stable")[:, :k]
+    out = np.where(np.take_along_axis(corr, best, axis=1) > -np.inf, best, -1)
+    return np.pad(out, ((0, 0), (0, k - out.shape[1])), constant_values=-1)
 
 
 def _nanmean(stack: np.ndarray) -> np.ndarray:
@@ -59,7 +75,9 @@ def _nanmedian(stack: np.ndarray) -> np.ndarray:
 class FeatureBuilder:
     """Precomputes lags and calendars of a :class:`History` once; :meth:`rows` builds features."""
 
-    def __init__(self, history: History, calendar: HolidayCalendar | None):
+    def __init__(self, history: History, calendar: HolidayCalendar | None, neighbours: np.ndarray | None = None):
+        """``neighbours``: per zone the indices of its neighbours (-1: none), as a model learnt
+        them; by default chosen on ``history`` itself (see :func:`correlated_zones`)."""
         self.history = history
         n_zones, n = history.values.shape
         self.width = n + MAX_HORIZON + 1  # targets may reach a week past the data
@@ -86,6 +104,7 @@ class FeatureBuilder:
         self.events = self._events()
         self.analog = self._event_analogs()
         self.zone_scale = self._zone_scale()
+        self.neighbours = correlated_zones(self.anomaly) if neighbours is None else np.asarray(neighbours)
 
     # -- precomputation ---------------------------------------------------------------------------
 
@@ -261,6 +280,7 @@ class FeatureBuilder:
         f["city_a24"] = _nanmean(np.stack([self._city(o - k) for k in range(1, 25)]))
         f["city_an1"] = self._city(o - 1, self.city_anomaly)
         f["city_an2"] = np.where(soon, self._city(o - 2, self.city_anomaly), np.nan)
+        f["nbr_an1"], f["nbr_an_change"] = self._neighbour_anomaly(z, o, soon)
         for name, days in (("y52w", YEAR_WEEKS), ("y365", YEAR_DAYS)):
             f[f"{name}_sn"] = weeks[0] + lag(t, days) - lag(t, days + 7)
         f["y52w"] = lag(t, YEAR_WEEKS)
@@ -276,6 +296,20 @@ class FeatureBuilder:
             f["event_analog"] = at(z, t, self.analog)
             f["event_analog_last"] = at(z, o - 1, self.analog)
         return f
+
+    def _neighbour_anomaly(self, z: np.ndarray, o: np.ndarray, soon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mean anomaly of zone ``z``'s neighbours in the hour before the origin, and how it
+        changed since the hour before that; NaN beyond 3 h ahead or without neighbours."""
+        last, before = [], []
+        for k in range(self.neighbours.shape[1]):
+            other = self.neighbours[z, k]
+            known = soon & (other >= 0)
+            last.append(np.where(known, self.at(np.maximum(other, 0), o - 1, self.anomaly), np.nan))
+            before.append(np.where(known, self.at(np.maximum(other, 0), o - 2, self.anomaly), np.nan))
+        if not last:
+            return np.full(len(z), np.nan), np.full(len(z), np.nan)
+        mean = _nanmean(np.stack(last))
+        return mean, mean - _nanmean(np.stack(before))
 
     def _anomaly_mean(self, z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a = np.clip(a, 0, self.width)

@@ -82,12 +82,14 @@ class GlobalGBM:
         self.config = config or GBMConfig()
         self._fitted: dict[tuple[int, int], _Fitted] = {}
         self._builder: tuple[int, FeatureBuilder] | None = None
+        self._neighbours: np.ndarray | None = None
 
     def fit(self, history: History, end: int) -> None:
         """Learn from the hours before ``end`` (none of the later values is even looked at)."""
         cfg = self.config
         past = history.until(end)
         builder = FeatureBuilder(past, self.calendar)
+        self._neighbours = builder.neighbours  # chosen on the past only, kept for forecasting
         calib_start = end - 24 * cfg.calibration_days
         first = max(end - 24 * cfg.train_days, min(WARMUP_HOURS, calib_start - MIN_TRAIN_HOURS), 0)
         if calib_start - first < MIN_TRAIN_HOURS:
@@ -128,7 +130,7 @@ class GlobalGBM:
 
     def _builder_for(self, history: History) -> FeatureBuilder:
         if self._builder is None or self._builder[0] != id(history):
-            self._builder = (id(history), FeatureBuilder(history, self.calendar))
+            self._builder = (id(history), FeatureBuilder(history, self.calendar, self._neighbours))
         return self._builder[1]
 
     def _point(self, booster: lgb.Booster, names: list[str], builder: FeatureBuilder, rows: Requests) -> np.ndarray:
