@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from crowdsafety.cli.feeds import app
-from crowdsafety.sources.scheveningen_simulator import load_events
+from crowdsafety.sources.events_toml import load_events
 from crowdsafety.store import open_store
 
 FIXTURES = Path(__file__).parents[1] / "sources" / "fixtures"

@@ -11,7 +11,7 @@ import pytest
 from crowdsafety.forecast import History, HolidayCalendar, calendar_of
 from crowdsafety.forecast.calendar import calendar_features
 from crowdsafety.forecast.features import FeatureBuilder, correlated_zones
-from crowdsafety.sources.scheveningen_simulator import PlannedEvent
+from crowdsafety.domain.events import PlannedEvent
 
 
 def _features(history: History, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:

@@ -25,6 +25,7 @@ from crowdsafety.forecast import (
     weather_values,
 )
 from crowdsafety.sites import load_site
+from crowdsafety.sources.events_toml import load_events
 
 # The history ends at midnight starting Wednesday 26 August 2026 (local time): the forecasts cover
 # the rest of that week, with its Saturday and Sunday.
@@ -47,7 +48,7 @@ class Event:
 def season():
     sim = pytest.importorskip("crowdsafety.sources.scheveningen_simulator")
     site = load_site(resolve_site_dir("scheveningen"))
-    events = sim.load_events(site)
+    events = load_events(site)
     run = sim.run(site, start=START, end=END, seed=3, events=events, faults=False)
     grid = hour_grid(START, END)
     truth = run.truth.assign(hour=run.truth["start"].dt.floor("h"))

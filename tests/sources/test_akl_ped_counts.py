@@ -335,7 +335,7 @@ def test_zone_files_are_what_make_zones_builds(monkeypatch: pytest.MonkeyPatch):
 # -- the site's planned events ------------------------------------------------------------------
 
 def test_the_planned_events_of_the_site_lie_in_its_zones_and_stand_out_in_the_real_counts(real):
-    from crowdsafety.sources.scheveningen_simulator import load_events
+    from crowdsafety.sources.events_toml import load_events
 
     site = load_site(SITE)
     events = load_events(site)

@@ -10,7 +10,8 @@ from crowdsafety.sites import load_site
 from crowdsafety.sources.events_toml import events_toml
 from crowdsafety.sources.ical_events import read_events
 from crowdsafety.sources.line_problems import FeedError
-from crowdsafety.sources.scheveningen_simulator import PlannedEvent, load_events
+from crowdsafety.domain.events import PlannedEvent
+from crowdsafety.sources.events_toml import load_events
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ICS = FIXTURES / "icalendar"

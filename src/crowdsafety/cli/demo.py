@@ -27,6 +27,7 @@ from crowdsafety.service.config_audit import record_config
 from crowdsafety.service.demo_flight import FlightScript
 from crowdsafety.service.keys import create_key
 from crowdsafety.sites import load_site
+from crowdsafety.sources.events_toml import load_events
 from crowdsafety.sources.scheveningen_flight import DemoFlight
 from crowdsafety.store import open_store
 
@@ -54,7 +55,7 @@ def scheveningen_data(site: Site, seed: int) -> DemoData:
     from crowdsafety.sources.scheveningen_flight import plan_flight, without_camera
 
     start, end = sim.default_season(2026)
-    events = sim.load_events(site)
+    events = load_events(site)
     frame = sim.simulate(site, start=start, end=end, seed=seed, events=events)
     fireworks = [e for e in events if "firework" in e.name.lower() or "vuurwerk" in e.name.lower()]
     first = min(fireworks, key=lambda e: e.start) if fireworks else None

@@ -33,7 +33,8 @@ from crowdsafety.sources.feed_problems import FeedProblem
 from crowdsafety.sources.ical_events import read_events
 from crowdsafety.sources.line_problems import FeedError
 from crowdsafety.sources.open_meteo import observation_rows, read_forecast
-from crowdsafety.sources.scheveningen_simulator import EVENTS_FILE, PlannedEvent, load_events
+from crowdsafety.domain.events import PlannedEvent
+from crowdsafety.sources.events_toml import EVENTS_FILE, load_events
 from crowdsafety.sources.spdp_parking import StaticFacility, read_dynamic, read_static
 
 app = typer.Typer(help="Read open-data feeds (parking, weather, events) into a site.", no_args_is_help=True,

@@ -144,7 +144,7 @@ def serve(site_dir: str = SiteArg, store: Optional[str] = StoreOpt,
     from crowdsafety.service.config_audit import record_config
     from crowdsafety.service.forecasting import Forecaster
     from crowdsafety.service.weather_feed import FetchedWeatherForecast
-    from crowdsafety.sources.scheveningen_simulator import load_events
+    from crowdsafety.sources.events_toml import load_events
 
     runtime, settings = open_runtime(site_dir, store)
     record_config(runtime, actor=cli_actor())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -19,3 +20,15 @@ class PlannedEventLike(Protocol):
     def zones(self) -> tuple[str, ...]: ...
     @property
     def expected_visitors(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class PlannedEvent:
+    """A planned event over [start, end) (tz-aware) in ``zones``; visitors over the whole event."""
+
+    id: str
+    name: str
+    start: datetime
+    end: datetime
+    zones: tuple[str, ...]
+    expected_visitors: int

@@ -276,7 +276,7 @@ def build_decider(runtime: Runtime, *, env: Mapping[str, str] | None = None,
     """A Decider with the site's playbook, planned events and emergency routes, the stored
     forecasts as its outlooks (unless ``outlooks`` is given), and the notifiers that the
     environment configures (``CROWDSAFETY_WEBHOOK_URL``, ``CROWDSAFETY_MQTT``)."""
-    from crowdsafety.sources.scheveningen_simulator import load_events
+    from crowdsafety.sources.events_toml import load_events
 
     site = runtime.site
     playbook = load_playbook(site)

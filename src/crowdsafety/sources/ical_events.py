@@ -38,7 +38,7 @@ from crowdsafety.domain import Site
 from crowdsafety.sources.feed_problems import FeedProblem
 from crowdsafety.sources.feed_text import decode_text
 from crowdsafety.sources.line_problems import FeedError
-from crowdsafety.sources.scheveningen_simulator import PlannedEvent
+from crowdsafety.domain.events import PlannedEvent
 
 ZONES_PROPERTY = "X-CROWDSAFETY-ZONES"
 VISITORS_PROPERTY = "X-EXPECTED-VISITORS"

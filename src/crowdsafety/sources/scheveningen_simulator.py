@@ -29,12 +29,10 @@ Every number is an assumption, listed with its source in ``demo_sites/schevening
 from __future__ import annotations
 
 import math
-import tomllib
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -42,34 +40,21 @@ import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import METRICS_BY_KIND, OBSERVATION_COLUMNS, Sensor, SensorKind, Site, Zone
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.domain.site import PEOPLE_KINDS
+from crowdsafety.sources.events_toml import load_events
 
 __all__ = [
     "FAULT_COLUMNS",
-    "PlannedEvent",
     "Simulation",
     "default_season",
-    "load_events",
     "run",
     "simulate",
     "simulate_truth",
 ]
 
-EVENTS_FILE = "events.toml"
 HOLIDAY_REGION = ("NL", "Midden")  # The Hague's school-holiday region
 FAULT_COLUMNS = ("sensor_id", "fault", "metric", "start", "end", "detail")
-
-
-@dataclass(frozen=True)
-class PlannedEvent:
-    """A planned event over [start, end) (tz-aware) in ``zones``; visitors over the whole event."""
-
-    id: str
-    name: str
-    start: datetime
-    end: datetime
-    zones: tuple[str, ...]
-    expected_visitors: int
 
 
 @dataclass(frozen=True)
@@ -165,32 +150,6 @@ def default_season(year: int) -> tuple[datetime, datetime]:
     """June 1 00:00 to September 1 00:00 local time of ``year`` (end exclusive)."""
     tz = ZoneInfo("Europe/Amsterdam")
     return datetime(year, 6, 1, tzinfo=tz), datetime(year, 9, 1, tzinfo=tz)
-
-
-def load_events(source: Site | str | Path) -> tuple[PlannedEvent, ...]:
-    """Planned events from the ``events.toml`` of a site, a site folder or the file; () if none."""
-    if isinstance(source, Site):
-        if source.folder is None:
-            return ()
-        source = source.folder
-    path = Path(source)
-    path = path / EVENTS_FILE if path.is_dir() else path
-    if not path.exists():
-        return ()
-    with path.open("rb") as f:
-        rows = tomllib.load(f).get("event", [])
-    events = []
-    for i, row in enumerate(rows):
-        try:
-            event = PlannedEvent(str(row["id"]), str(row.get("name", row["id"])), row["start"], row["end"],
-                                 tuple(row["zones"]), int(row["expected_visitors"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path.name}: event {i}: missing or malformed field ({exc})") from None
-        times_ok = all(isinstance(t, datetime) and t.tzinfo for t in (event.start, event.end))
-        if not (times_ok and event.start < event.end):
-            raise ValueError(f"{path.name}: event {event.id!r}: start and end need a UTC offset and start < end")
-        events.append(event)
-    return tuple(events)
 
 
 def run(site: Site, *, start: datetime, end: datetime, seed: int = 0, events: Events = None,
