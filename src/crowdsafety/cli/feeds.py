@@ -25,16 +25,15 @@ from rich.console import Console
 
 from crowdsafety.cli.common import SiteArg, StoreOpt, errors, load_site_or_exit, open_runtime
 from crowdsafety.domain import Site
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.ingest import IngestReport
 from crowdsafety.service import Runtime
-from crowdsafety.sources.events_toml import events_toml
+from crowdsafety.sources.events_toml import EVENTS_FILE, events_toml, load_events
 from crowdsafety.sources.feed_fetch import fetch
 from crowdsafety.sources.feed_problems import FeedProblem
 from crowdsafety.sources.ical_events import read_events
 from crowdsafety.sources.line_problems import FeedError
 from crowdsafety.sources.open_meteo import observation_rows, read_forecast
-from crowdsafety.domain.events import PlannedEvent
-from crowdsafety.sources.events_toml import EVENTS_FILE, load_events
 from crowdsafety.sources.spdp_parking import StaticFacility, read_dynamic, read_static
 
 app = typer.Typer(help="Read open-data feeds (parking, weather, events) into a site.", no_args_is_help=True,

@@ -4,9 +4,10 @@ Every value of the series a feature reads lies before the origin (index < ``o``)
 target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``) and of the
 same hour on the last days known at the origin (``d1``, ``d2``, their 7-day mean), the level and
 anomaly of the days before the origin, the last hours before it, last year's change around the
-same date, and across zones the city-wide anomaly and, for the nowcast, that of the zones moving most
-like it (its *neighbours*, chosen on the history the model learns from). Calendar, weather and planned events describe
-the target hour itself: they are known ahead (the weather as a forecast). A planned event also
+same date, and across zones the city-wide anomaly and, for the nowcast, that of the zones moving
+most like it (its *neighbours*, chosen on the history the model learns from). Calendar, weather
+and planned events describe the target hour itself: they are known ahead (the weather as a
+forecast). A planned event also
 brings what its earlier occurrences did (its *analog*: the anomaly at the same hour of the last
 three events of the same name in the zone, each ended a week before it began).
 
