@@ -54,7 +54,7 @@ def settings() -> ForecastSettings:
     """A small, quick model for the service tests."""
     return ForecastSettings(history_days=35, min_gbm_days=21, model=GBMConfig(
         max_rows=8_000, max_calibration_rows=4_000, rounds=30, leaves=15, min_data_in_leaf=20, calibration_days=7,
-        threads=1))
+        threads=1, group_settings=()))
 
 
 @pytest.fixture

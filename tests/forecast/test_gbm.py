@@ -8,7 +8,9 @@ import pytest
 from crowdsafety.forecast import GBMConfig, GlobalGBM, History, Requests, SeasonalNaive
 
 SMALL = GBMConfig(max_rows=20_000, max_calibration_rows=10_000, rounds=40, leaves=15, min_data_in_leaf=20,
-                  calibration_days=14, threads=1)
+                  calibration_days=14, threads=1,
+                  group_settings=(((1, 1), (("rounds", 60), ("learning_rate", 0.16))),
+                                  ((2, 3), (("feature_fraction", 0.5),))))
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +66,13 @@ def test_a_horizon_group_learns_the_same_without_the_others(history: History) ->
     np.testing.assert_array_equal(both.predict(history, requests).values, alone.predict(history, requests).values)
 
 
-def test_groups_may_see_another_share_of_the_columns(fitted: GlobalGBM) -> None:
-    fractions = {group: f.booster.params["feature_fraction"] for group, f in fitted._fitted.items()}
-    assert fractions == {(1, 1): 0.8, (2, 3): 0.5, (4, 24): 0.5, (25, 168): 0.8}
+def test_each_group_trains_with_its_own_settings(fitted: GlobalGBM) -> None:
+    trained = {group: (f.booster.num_trees(), f.booster.params["learning_rate"], f.booster.params["feature_fraction"])
+               for group, f in fitted._fitted.items()}
+    assert trained == {(1, 1): (60, 0.16, 0.8), (2, 3): (40, 0.08, 0.5), (4, 24): (40, 0.08, 0.8),
+                       (25, 168): (40, 0.08, 0.8)}
+
+
+def test_settings_of_an_unknown_field_are_refused() -> None:
+    with pytest.raises(ValueError, match=r"group_settings of \(1, 1\): unknown field\(s\) round"):
+        GBMConfig(group_settings=(((1, 1), (("round", 600),)),))

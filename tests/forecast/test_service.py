@@ -74,8 +74,9 @@ def test_background_thread_issues_and_stops(runtime: Runtime, hourly_states, set
 
 
 def test_the_service_model_stays_small_in_every_horizon_group() -> None:
-    """The live service retrains in seconds: its 1-hour group is capped like the others."""
+    """The live service retrains in seconds: no group takes the batch model's larger settings."""
     from crowdsafety.service.forecasting import ForecastSettings
 
     model = ForecastSettings().model
-    assert model.nowcast_rows == model.max_rows == 60_000
+    assert {model.for_group(group) for group in model.groups} == {model}
+    assert model.max_rows == 60_000

@@ -72,8 +72,8 @@ class ForecastSettings:
     retrain_every: timedelta = timedelta(hours=24)
     reload_hours: int = 24
     model: GBMConfig = field(default_factory=lambda: GBMConfig(
-        calibration_days=7, max_rows=60_000, nowcast_rows=60_000, max_calibration_rows=30_000, rounds=150, leaves=63,
-        min_data_in_leaf=20))
+        calibration_days=7, max_rows=60_000, max_calibration_rows=30_000, rounds=150, leaves=63, min_data_in_leaf=20,
+        group_settings=()))
 
 
 @dataclass(frozen=True)
