@@ -9,10 +9,9 @@ weighs errors like the counts themselves: a busy hour matters more than a quiet 
 mean absolute error. Training rows are sampled: every known hour of the last ``train_days``
 except the last ``calibration_days``, each with a random horizon of its group (at most
 ``max_rows`` per group). Groups may differ in their settings (:attr:`GBMConfig.group_settings`):
-the nowcast learns from more rows for longer. The quantiles come
-from the errors on the held-out last ``calibration_days`` (:mod:`.calibration`), so the 80 %
-interval is calibrated on recent data.
-Planned events can only raise a forecast (monotone constraint).
+the nowcast learns from more rows for longer. The quantiles come from the errors on the held-out
+last ``calibration_days`` (:mod:`.calibration`), so the 80 % interval is calibrated on recent
+data. Planned events can only raise a forecast (monotone constraint).
 """
 
 from __future__ import annotations
