@@ -5,11 +5,10 @@ Run: ``python benchmarks/forecast_variants.py rounds=200 learning_rate=0.1`` (an
 ``"groups=((1, 1),)"``; a group's entry in ``group_settings`` overrides the others for that
 group, so ``rounds=300`` leaves the nowcast at its own 600). It backtests that LightGBM and the
 seasonal naive exactly as ``crowdsafety backtest auckland --models lightgbm`` does (the last 8
-weeks, refit every 14 days)
-and prints MAE × seasonal naive per horizon. Each horizon group draws its own training rows, so a
-variant that trains only some groups (``groups=...``) scores them as the full model would; the
-table's rows then hold only those groups' horizons. With ``--rows FILE.parquet`` it also
-writes the scored rows, to compare variants hour by hour.
+weeks, refit every 14 days) and prints MAE × seasonal naive per horizon. Each horizon group draws
+its own training rows, so a variant that trains only some groups (``groups=...``) scores them as
+the full model would; the table's rows then hold only those groups' horizons. With ``--rows
+FILE.parquet`` it also writes the scored rows, to compare variants hour by hour.
 """
 
 from __future__ import annotations

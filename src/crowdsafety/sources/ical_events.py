@@ -35,10 +35,10 @@ import recurring_ical_events
 import shapely
 
 from crowdsafety.domain import Site
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.sources.feed_problems import FeedProblem
 from crowdsafety.sources.feed_text import decode_text
 from crowdsafety.sources.line_problems import FeedError
-from crowdsafety.domain.events import PlannedEvent
 
 ZONES_PROPERTY = "X-CROWDSAFETY-ZONES"
 VISITORS_PROPERTY = "X-EXPECTED-VISITORS"
