@@ -7,7 +7,7 @@ under two weather forecasts, and with and without a planned event.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
@@ -24,6 +24,7 @@ from crowdsafety.forecast import (
     hour_grid,
     weather_values,
 )
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.sites import load_site
 from crowdsafety.sources.events_toml import load_events
 
@@ -33,15 +34,6 @@ START, END = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 8, 25, 22, tzinfo=
 BEACH = ("noorderstrand", "strand_bad", "zuiderstrand")
 CONFIG = GBMConfig(groups=((25, 168),), max_rows=40_000, max_calibration_rows=5_000, rounds=80, leaves=31,
                    min_data_in_leaf=20, calibration_days=7, threads=2)
-
-
-@dataclass(frozen=True)
-class Event:
-    start: datetime
-    end: datetime
-    zones: tuple[str, ...]
-    expected_visitors: int
-    name: str = "Beach concert (once)"
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +93,7 @@ def test_a_planned_event_raises_its_zone_only_there_and_then(season) -> None:
     _, history, model = season
     origin = history.n_hours
     local_start = pd.Timestamp("2026-08-29 19:00", tz="Europe/Amsterdam")
-    concert = Event(local_start.to_pydatetime(), (local_start + pd.Timedelta(hours=4)).to_pydatetime(),
+    concert = PlannedEvent("beach-concert", "Beach concert (once)", local_start.to_pydatetime(), (local_start + pd.Timedelta(hours=4)).to_pydatetime(),
                     ("noorderstrand",), 20_000)
     weather = _weather(history, hot=True)
     plain = history.with_weather(weather)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from crowdsafety.decide.playbook import RiskRules
 from crowdsafety.domain import Level, Zone
-from crowdsafety.domain.events import PlannedEventLike
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.domain.privacy import scrub
 
 #: Hours before a planned event starts from which it counts as a factor.
@@ -45,7 +45,7 @@ class Conditions:
     temperature_c: float | None = None
     rain_mm_per_h: float | None = None
     rain_source: str = "observed"
-    events: Sequence[PlannedEventLike] = ()
+    events: Sequence[PlannedEvent] = ()
     incidents: Sequence[Incident] = ()
     outages: Mapping[str, str] = field(default_factory=dict)
     timezone: str = "UTC"

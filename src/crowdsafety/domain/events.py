@@ -4,22 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
-
-
-class PlannedEventLike(Protocol):
-    """A planned event over [start, end) (tz-aware) in ``zones``; visitors over the whole event."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def start(self) -> datetime: ...
-    @property
-    def end(self) -> datetime: ...
-    @property
-    def zones(self) -> tuple[str, ...]: ...
-    @property
-    def expected_visitors(self) -> int: ...
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from crowdsafety.forecast.calendar import HolidayCalendar, calendar_of
 from crowdsafety.forecast.gbm import GBMConfig, GlobalGBM
 from crowdsafety.forecast.history import (
     History,
-    PlannedEventLike,
     build_history,
     flow_values,
     hour_grid,
@@ -42,7 +41,6 @@ __all__ = [
     "MSTLBaseline",
     "ModelSpec",
     "Plan",
-    "PlannedEventLike",
     "Requests",
     "SeasonalNaive",
     "build_history",

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crowdsafety.domain import LevelBasis, Sensor, SensorKind, Site, Zone, ZoneState
-from crowdsafety.domain.events import PlannedEventLike
+from crowdsafety.domain.events import PlannedEvent
 
 HOUR = pd.Timedelta(hours=1)
 #: Weather metrics used as forecast inputs, and how an hour aggregates them.
@@ -46,7 +46,7 @@ class History:
     values: np.ndarray
     timezone: str
     weather: dict[str, np.ndarray] = field(default_factory=dict)
-    events: tuple[PlannedEventLike, ...] = ()
+    events: tuple[PlannedEvent, ...] = ()
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2 or self.values.shape[0] != len(self.zone_ids):
@@ -199,7 +199,7 @@ def build_history(
     values: dict[str, np.ndarray],
     *,
     weather: dict[str, np.ndarray] | None = None,
-    events: Sequence[PlannedEventLike] = (),
+    events: Sequence[PlannedEvent] = (),
     future_hours: int = 0,
 ) -> History:
     """A :class:`History` of the site's zones (those without values are all unknown); the weather

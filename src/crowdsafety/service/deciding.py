@@ -47,8 +47,8 @@ from crowdsafety.decide.access import (
     load_routes,
     route_status,
 )
-from crowdsafety.decide.risk import PlannedEventLike
 from crowdsafety.domain import Level, SensorKind, Site, ZoneState
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.domain.decision import (
     AlertKind,
     AlertRecord,
@@ -83,12 +83,12 @@ class Decider:
     """Decision support for the site of ``runtime`` (thread-safe).
 
     ``outlooks(at)``: the forecast known at ``at`` as zone outlooks (none: no expected alerts);
-    ``events``: planned events (see :class:`~crowdsafety.decide.risk.PlannedEventLike`);
+    ``events``: planned events (see :class:`~crowdsafety.domain.events.PlannedEvent`);
     ``routes``: the site's emergency routes.
     """
 
     def __init__(self, runtime: Runtime, playbook: Playbook, *, notifier: Notifier | None = None,
-                 outlooks: OutlookSource | None = None, events: Sequence[PlannedEventLike] = (),
+                 outlooks: OutlookSource | None = None, events: Sequence[PlannedEvent] = (),
                  routes: Sequence[EmergencyRoute] = ()):
         self.runtime = runtime
         self.playbook = playbook

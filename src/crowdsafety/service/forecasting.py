@@ -28,13 +28,13 @@ import pandas as pd
 
 from crowdsafety.decide.expected import ZoneOutlook
 from crowdsafety.domain import Level, SensorKind
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.forecast import (
     LEVELS,
     PROBABILITY_COLUMNS,
     GBMConfig,
     GlobalGBM,
     History,
-    PlannedEventLike,
     SeasonalNaive,
     build_history,
     calendar_of,
@@ -109,7 +109,7 @@ class Forecaster:
     """Forecasts for the site of ``runtime`` (thread-safe; see the module docstring)."""
 
     def __init__(self, runtime: Runtime, settings: ForecastSettings | None = None, *,
-                 events: Sequence[PlannedEventLike] = (), weather_forecast: WeatherForecast | None = None):
+                 events: Sequence[PlannedEvent] = (), weather_forecast: WeatherForecast | None = None):
         self.runtime = runtime
         self.settings = settings or ForecastSettings()
         self.events = tuple(events)
