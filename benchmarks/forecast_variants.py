@@ -18,7 +18,7 @@ import ast
 import dataclasses
 import time
 
-from crowdsafety.cli.backtest import RETRAIN_DAYS, auckland_history
+from crowdsafety.cli.backtest import auckland_history
 from crowdsafety.cli.settings import resolve_site_dir
 from crowdsafety.forecast import GBMConfig, GlobalGBM, ModelSpec, SeasonalNaive, calendar_of
 from crowdsafety.forecast import backtest as bt
@@ -52,7 +52,7 @@ def main() -> None:
     site = load_site(resolve_site_dir("auckland"))
     history = auckland_history(site)
     calendar = calendar_of(site.timezone)
-    plan = bt.plan(history, retrain_days=RETRAIN_DAYS)
+    plan = bt.plan(history)
     began = time.perf_counter()
     result = bt.run(site, history, [ModelSpec("lightgbm", lambda: GlobalGBM(calendar, config)),
                                     ModelSpec("seasonal_naive", SeasonalNaive)], plan)

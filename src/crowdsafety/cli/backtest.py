@@ -44,8 +44,6 @@ MODELS = ("lightgbm", "seasonal_naive", "linear_nowcast", "mstl")
 #: The simulated Scheveningen history: long enough for 8 test weeks after the training weeks.
 SCHEVENINGEN_SPAN = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 9, 1, tzinfo=UTC))
 PLOTTED_ZONES = 3
-#: Days between refits of the models in the test period (default).
-RETRAIN_DAYS = 14
 
 
 def auckland_history(site: Site) -> History:
@@ -132,7 +130,7 @@ def register(app: typer.Typer) -> None:
     def backtest(
         site_dir: Annotated[str, typer.Argument(help="auckland, scheveningen, or a site folder (with --store)")],
         weeks: Annotated[int, typer.Option(help="test period: the last WEEKS weeks of the data")] = 8,
-        retrain_days: Annotated[int, typer.Option(help="re-fit the models every RETRAIN_DAYS days of the test period")] = RETRAIN_DAYS,
+        retrain_days: Annotated[int, typer.Option(help="re-fit the models every RETRAIN_DAYS days of the test period")] = bt.RETRAIN_DAYS,
         models: Annotated[str, typer.Option(help="comma-separated models")] = ",".join(MODELS),
         out: Annotated[Path | None, typer.Option(help="output folder (default ./out/backtest-<site>/)")] = None,
         store: Annotated[str | None, typer.Option(help="store URL holding the history of another site")] = None,

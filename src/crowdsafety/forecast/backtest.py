@@ -32,6 +32,8 @@ from crowdsafety.forecast.model import (
 NOWCAST, DAY, WEEK_AHEAD = "nowcast", "day-ahead", "week-ahead"
 #: Probability of orange or worse from which a forecast counts as an alarm.
 ALARM_PROBABILITY = 0.5
+#: Days between refits of the models in the test period, by default.
+RETRAIN_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,14 @@ class Plan:
     nowcast_horizons: int = 3
     day_horizons: int = 24
     week_horizons: int = 168
-    retrain_hours: int = 7 * 24
+    retrain_hours: int = RETRAIN_DAYS * 24
 
 
-def plan(history: History, *, weeks: int = 8, origin_hour: int = 6, retrain_days: int = 7,
+def plan(history: History, *, weeks: int = 8, origin_hour: int = 6, retrain_days: int = RETRAIN_DAYS,
          end: int | None = None) -> Plan:
     """The last ``weeks`` weeks before ``end`` (default: the end of the history): nowcast origins
-    every hour, day- and week-ahead origins at ``origin_hour`` local time."""
+    every hour, day- and week-ahead origins at ``origin_hour`` local time, refits every
+    ``retrain_days``."""
     end = history.n_hours if end is None else end
     start = end - weeks * 168
     if start < 0:
