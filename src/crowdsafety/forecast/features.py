@@ -301,16 +301,16 @@ class FeatureBuilder:
     def _neighbour_anomaly(self, z: np.ndarray, o: np.ndarray, soon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The mean anomaly of zone ``z``'s neighbours in the hour before the origin, and how it
         changed since the hour before that; NaN beyond 3 h ahead or without neighbours."""
-        last, before = [], []
-        for k in range(self.neighbours.shape[1]):
-            other = self.neighbours[z, k]
-            known = soon & (other >= 0)
-            last.append(np.where(known, self.at(np.maximum(other, 0), o - 1, self.anomaly), np.nan))
-            before.append(np.where(known, self.at(np.maximum(other, 0), o - 2, self.anomaly), np.nan))
-        if not last:
-            return np.full(len(z), np.nan), np.full(len(z), np.nan)
-        mean = _nanmean(np.stack(last))
-        return mean, mean - _nanmean(np.stack(before))
+        mean, change = np.full(len(z), np.nan), np.full(len(z), np.nan)
+        if not soon.any():
+            return mean, change
+        other = self.neighbours[z[soon]]  # rows x neighbours, -1 where none
+        zone, origin = np.maximum(other, 0).ravel(), np.repeat(o[soon], other.shape[1])
+        last = np.where(other >= 0, self.at(zone, origin - 1, self.anomaly).reshape(other.shape), np.nan)
+        before = np.where(other >= 0, self.at(zone, origin - 2, self.anomaly).reshape(other.shape), np.nan)
+        mean[soon] = _nanmean(last.T)
+        change[soon] = mean[soon] - _nanmean(before.T)
+        return mean, change
 
     def _anomaly_mean(self, z: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a = np.clip(a, 0, self.width)
