@@ -70,11 +70,12 @@ class GBMConfig:
     #: horizon scored every hour, learns from more rows and for longer: on Auckland its error fell
     #: with every step up to 800 rounds, while the 4-24 h group gained nothing from 500. For 2-24 h
     #: half the columns per tree train in two thirds of the time at the same accuracy (the 1-hour
-    #: and week groups lose with it).
+    #: and week groups lose with it), and leaves of 50 rows instead of 200 fit better (the
+    #: day-ahead error fell by 0.002-0.004 x naive; the week group gained nothing).
     group_settings: tuple[tuple[tuple[int, int], tuple[tuple[str, object], ...]], ...] = (
         ((1, 1), (("max_rows", 700_000), ("rounds", 600), ("learning_rate", 0.12))),
-        ((2, 3), (("feature_fraction", 0.5),)),
-        ((4, 24), (("feature_fraction", 0.5),)),
+        ((2, 3), (("feature_fraction", 0.5), ("min_data_in_leaf", 50))),
+        ((4, 24), (("feature_fraction", 0.5), ("min_data_in_leaf", 50))),
     )
 
     def __post_init__(self) -> None:
