@@ -76,3 +76,18 @@ def test_each_group_trains_with_its_own_settings(fitted: GlobalGBM) -> None:
 def test_settings_of_an_unknown_field_are_refused() -> None:
     with pytest.raises(ValueError, match=r"group_settings of \(1, 1\): unknown field\(s\) round"):
         GBMConfig(group_settings=(((1, 1), (("round", 600),)),))
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ((((1, 1), (("rounds", 600),)), ((1, 1), (("leaves", 63),))), r"\(1, 1\) listed more than once"),
+    ((((2, 3), (("rounds", "600"),)),), r"group_settings of \(2, 3\): rounds = '600' is not an integer"),
+    ((((2, 3), (("max_rows", 1.5e5),)),), r"max_rows = 150000.0 is not an integer"),
+    ((((4, 24), (("learning_rate", None),)),), r"learning_rate = None is not a number"),
+])
+def test_settings_listed_twice_or_of_a_wrong_type_are_refused(settings, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        GBMConfig(group_settings=settings)
+
+
+def test_a_whole_number_is_a_valid_rate() -> None:
+    assert GBMConfig(group_settings=(((1, 1), (("learning_rate", 1),)),)).for_group((1, 1)).learning_rate == 1

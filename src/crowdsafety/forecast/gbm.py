@@ -43,6 +43,8 @@ MIN_TRAIN_HOURS = 168
 #: and the training of its trees).
 GROUP_FIELDS = ("max_rows", "rounds", "learning_rate", "leaves", "min_data_in_leaf", "feature_fraction",
                 "bagging_fraction", "max_bin")
+#: Those of them that count (rows, rounds, leaves, bins); the others are fractions or rates.
+INTEGER_FIELDS = frozenset({"max_rows", "rounds", "leaves", "min_data_in_leaf", "max_bin"})
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,20 @@ class GBMConfig:
     )
 
     def __post_init__(self) -> None:
+        groups = [group for group, _ in self.group_settings]
+        twice = sorted({group for group in groups if groups.count(group) > 1})
+        if twice:
+            raise ValueError(f"group_settings: {', '.join(map(str, twice))} listed more than once")
         for group, settings in self.group_settings:
             unknown = sorted({name for name, _ in settings} - set(GROUP_FIELDS))
             if unknown:
                 raise ValueError(f"group_settings of {group}: unknown field(s) {', '.join(unknown)}; "
                                  f"a group may set {', '.join(GROUP_FIELDS)}")
+            for name, value in settings:
+                whole = name in INTEGER_FIELDS
+                if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+                    raise ValueError(f"group_settings of {group}: {name} = {value!r} is not "
+                                     f"{'an integer' if whole else 'a number'}")
 
     def for_group(self, group: tuple[int, int]) -> GBMConfig:
         """These settings with those of ``group`` (:attr:`group_settings`) in their place."""
