@@ -185,7 +185,7 @@ def _train(cfg: GBMConfig, matrix: np.ndarray, names: list[str], label: np.ndarr
         "min_data_in_leaf": cfg.min_data_in_leaf, "feature_fraction": cfg.feature_fraction,
         "bagging_fraction": cfg.bagging_fraction, "bagging_freq": 1, "max_bin": cfg.max_bin,
         "num_threads": cfg.threads, "seed": cfg.seed, "verbose": -1,
-        "force_row_wise": True,  # on Auckland a fifth faster than the column-wise histograms LightGBM picks
+        "force_row_wise": True,  # same trees; on Auckland about a tenth faster than LightGBM's own choice
         "monotone_constraints": [1 if n in INCREASING else 0 for n in names],
     }
     data = lgb.Dataset(matrix, label=label, init_score=base, feature_name=names,
