@@ -25,7 +25,8 @@ def test_quiet_zone_stays_green_but_shows_the_factor(site: Site, playbook: Playb
 def test_several_factors_raise_one_step_and_red_is_the_cap(site: Site, playbook: Playbook):
     c = Conditions(temperature_c=30, rain_mm_per_h=4.0, rain_source="forecast", outages={"pier": "cam-pier stale"},
                    incidents=(Incident("pier", T0 - timedelta(minutes=10), "fight at the entrance"),),
-                   events=(PlannedEvent("fireworks", "Fireworks", T0 + timedelta(hours=1), T0 + timedelta(hours=3), ("pier",), 80000),),
+                   events=(PlannedEvent("fireworks", "Fireworks", T0 + timedelta(hours=1), T0 + timedelta(hours=3),
+                                        ("pier",), 80000),),
                    timezone="Europe/Amsterdam")
     risk = assess_risk(site.zone("pier"), Level.YELLOW, T0, c, playbook.risk)
     assert risk.risk_level is Level.ORANGE
@@ -40,6 +41,7 @@ def test_factors_that_do_not_apply(site: Site, playbook: Playbook):
     c = Conditions(temperature_c=22, rain_mm_per_h=0.5,
                    incidents=(Incident("pier", T0 - timedelta(hours=2), "old"), Incident("haven", T0, "elsewhere")),
                    events=(PlannedEvent("small", "Small", T0, T0 + timedelta(hours=1), ("pier",), 500),
-                           PlannedEvent("later", "Later", T0 + timedelta(hours=5), T0 + timedelta(hours=6), ("pier",), 50000)))
+                           PlannedEvent("later", "Later", T0 + timedelta(hours=5), T0 + timedelta(hours=6), ("pier",),
+                                        50000)))
     risk = assess_risk(site.zone("pier"), Level.ORANGE, T0, c, playbook.risk)
     assert risk.factors == () and risk.risk_level is Level.ORANGE

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from crowdsafety.cli.settings import resolve_site_dir
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.forecast import (
     GBMConfig,
     GlobalGBM,
@@ -24,7 +25,6 @@ from crowdsafety.forecast import (
     hour_grid,
     weather_values,
 )
-from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.sites import load_site
 from crowdsafety.sources.events_toml import load_events
 
@@ -93,8 +93,9 @@ def test_a_planned_event_raises_its_zone_only_there_and_then(season) -> None:
     _, history, model = season
     origin = history.n_hours
     local_start = pd.Timestamp("2026-08-29 19:00", tz="Europe/Amsterdam")
-    concert = PlannedEvent("beach-concert", "Beach concert (once)", local_start.to_pydatetime(), (local_start + pd.Timedelta(hours=4)).to_pydatetime(),
-                    ("noorderstrand",), 20_000)
+    concert = PlannedEvent("beach-concert", "Beach concert (once)", local_start.to_pydatetime(),
+                           (local_start + pd.Timedelta(hours=4)).to_pydatetime(),
+                           ("noorderstrand",), 20_000)
     weather = _weather(history, hot=True)
     plain = history.with_weather(weather)
     with_event = replace(plain, events=plain.events + (concert,))

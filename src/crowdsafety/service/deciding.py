@@ -48,13 +48,13 @@ from crowdsafety.decide.access import (
     route_status,
 )
 from crowdsafety.domain import Level, SensorKind, Site, ZoneState
-from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.domain.decision import (
     AlertKind,
     AlertRecord,
     AlertStatus,
     DecisionEntry,
 )
+from crowdsafety.domain.events import PlannedEvent
 from crowdsafety.notify import Notifier, Notifiers, notifiers_from_env
 from crowdsafety.service import audit, incidents
 from crowdsafety.service.runtime import Runtime
