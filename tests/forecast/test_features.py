@@ -13,6 +13,8 @@ from crowdsafety.forecast.calendar import calendar_features
 from crowdsafety.forecast.features import FeatureBuilder, correlated_zones
 from crowdsafety.domain.events import PlannedEvent
 
+from .conftest import START, rhythm
+
 
 def _features(history: History, z: np.ndarray, t: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
     """Every feature a model sees: the rows, the first guess and the features relative to it."""
@@ -195,3 +197,26 @@ def test_no_event_feature_sees_the_origin_hour_or_later(history: History, origin
     assert {"event_analog", "event_analog_last"} <= before.keys()
     for name in before:
         np.testing.assert_array_equal(before[name], after[name], err_msg=name)
+
+
+def test_shape_drift_is_how_the_hour_outgrew_its_lagged_shape_a_year_before() -> None:
+    """A year (52 weeks) before the target, evenings grew 5 % busier each week than the weeks
+    before; the drift of an evening target says so, that of a noon target does not, the nowcast
+    does not read it, and scrambling every hour from the origin on leaves it as it was."""
+    hours = pd.date_range(START, periods=70 * 168, freq="h")
+    local = hours.tz_convert("Europe/Amsterdam")
+    week = np.arange(len(hours)) // 168
+    evening = local.hour.to_numpy() == 20
+    values = 100.0 * rhythm(hours) * np.where(evening & (week >= 6) & (week <= 20), 1.05 ** (week - 5), 1.0)
+    history = History(("z0",), hours[0], np.round(values)[None, :], "Europe/Amsterdam")
+    builder = FeatureBuilder(history, None)
+    target = int(np.flatnonzero(evening & (week == 15))[0]) + 52 * 168  # a year after a grown week
+    noon = target - 8
+    z, t = np.zeros(3, dtype=np.int64), np.array([target, noon, target])
+    h = np.array([24, 24, 2])
+    drift = builder.rows(z, t, h)["shape_drift"]
+    assert drift[0] > 0.2 and abs(drift[1]) < 0.05 and np.isnan(drift[2])
+    scrambled = history.values.copy()
+    scrambled[:, target - 23:] = 1e5
+    later = FeatureBuilder(History(("z0",), hours[0], scrambled, "Europe/Amsterdam"), None)
+    np.testing.assert_array_equal(later.rows(z, t, h)["shape_drift"], drift)

@@ -4,12 +4,13 @@ Every value of the series a feature reads lies before the origin (index < ``o``)
 target hour a whole number of weeks back (``w1``-``w4``, the 8-week median ``p8``) and of the
 same hour on the last days known at the origin (``d1``, ``d2``, their 7-day mean), the level and
 anomaly of the days before the origin, the last hours before it, last year's change around the
-same date, and across zones the city-wide anomaly and, for the nowcast, that of the zones moving
-most like it (its *neighbours*, chosen on the history the model learns from). Calendar, weather
-and planned events describe the target hour itself: they are known ahead (the weather as a
-forecast). A planned event also
-brings what its earlier occurrences did (its *analog*: the anomaly at the same hour of the last
-three events of the same name in the zone, each ended a week before it began).
+same date, how far the weekly shape of the same hour drifted from its lag in the same weeks of
+the last three years (beyond the nowcast), and across zones the city-wide anomaly and, for the
+nowcast, that of the zones moving most like it (its *neighbours*, chosen on the history the
+model learns from). Calendar, weather and planned events describe the target hour itself: they
+are known ahead (the weather as a forecast). A planned event also brings what its earlier
+occurrences did (its *analog*: the anomaly at the same hour of the last three events of the same
+name in the zone, each ended a week before it began).
 
 Lags go back whole days or weeks of *local* clock time (the same local hour last week, also
 across a daylight-saving change); a lag that would land at or after the origin is unknown.
@@ -17,8 +18,6 @@ Series values enter as ``log1p``. Lag features assume ``h <= 168``; the models k
 """
 
 from __future__ import annotations
-
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -31,6 +30,8 @@ MAX_HORIZON = 168
 WEEK = 168
 YEAR_WEEKS = 364  # days: the same weekday last year
 YEAR_DAYS = 365  # days: the same date last year
+#: Years back whose seasonal drift of the weekly shape a forecast beyond 3 h reads (``shape_drift``).
+DRIFT_YEARS = 3
 #: Earlier occurrences of a planned event whose effect the forecast of the next one averages.
 ANALOGS = 3
 CATEGORICAL = ("zone",)
@@ -62,15 +63,19 @@ def correlated_zones(anomaly: np.ndarray, k: int = NEIGHBOURS, min_hours: int = 
 
 
 def _nanmean(stack: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(stack, axis=0)
+    """Mean over the first axis of the known values; NaN, without a warning, where none is known."""
+    known = ~np.isnan(stack)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(known, stack, 0.0).sum(axis=0) / known.sum(axis=0)
 
 
 def _nanmedian(stack: np.ndarray) -> np.ndarray:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(stack, axis=0)
+    """Median over the first axis of the known values; NaN, without a warning, where none is known."""
+    count = (~np.isnan(stack)).sum(axis=0)
+    ordered = np.sort(stack, axis=0)  # NaN sorts last
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[None], axis=0)[0]
+    high = np.take_along_axis(ordered, (count // 2)[None], axis=0)[0]
+    return np.where(count > 0, (low + high) / 2, np.nan)
 
 
 class FeatureBuilder:
@@ -99,6 +104,7 @@ class FeatureBuilder:
         self.city = _nanmean(self.log - self._gather(self.log, self.back(every, 7)))
         self.city_anomaly = _nanmean(self.anomaly)
         self.shape = self.log - self._centred_week_level()
+        self.drift = self._shape_drift()
         self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
         self._zone_index = {zone: i for i, zone in enumerate(history.zone_ids)}
         self.weather = self._weather()
@@ -141,6 +147,17 @@ class FeatureBuilder:
             zz = np.full(self.width, z)
             out[z] = self._window_mean(zz, idx - WEEK // 2, idx + WEEK // 2, min_count=WEEK // 2)
         return out
+
+    def _shape_drift(self) -> np.ndarray:
+        """Per zone and hour: the median, over the same weekday and hour 1..``DRIFT_YEARS`` years
+        of 52 weeks before, of how far the weekly shape then lay above its mean over the 2-9 weeks
+        before (the lag the first guess reads, ``shape8``); in spring, for one, evenings grow
+        busier than the weeks before showed. Every value lies at least 51 weeks before the hour."""
+        every = np.arange(self.width)
+        lagged = _nanmean(np.stack([self._gather(self.shape, self.back(every, 7 * k)) for k in range(2, 10)]))
+        miss = self.shape - lagged
+        years = [self._gather(miss, self.back(every, YEAR_WEEKS * y)) for y in range(1, DRIFT_YEARS + 1)]
+        return _nanmedian(np.stack(years))
 
     def _weather(self) -> dict[str, np.ndarray]:
         """Hourly weather on the extended grid, plus daily max temperature, sunshine and rain of
@@ -288,6 +305,7 @@ class FeatureBuilder:
         year = self.back(t, YEAR_WEEKS)
         year_origin = self.back(o, YEAR_WEEKS)
         f["y52w_trend"] = self._window_mean(z, year - 12, year + 12) - self._window_mean(z, year_origin - WEEK, year_origin)
+        f["shape_drift"] = np.where(soon, np.nan, at(z, t, self.drift))
         for name, values in self.weather.items():
             f[name] = values[t]
         if self.history.events:
