@@ -67,10 +67,29 @@ def test_a_horizon_group_learns_the_same_without_the_others(history: History) ->
 
 
 def test_each_group_trains_with_its_own_settings(fitted: GlobalGBM) -> None:
-    trained = {group: (f.booster.num_trees(), f.booster.params["learning_rate"], f.booster.params["feature_fraction"])
+    trained = {group: (f.boosters[0].num_trees(), f.boosters[0].params["learning_rate"], f.boosters[0].params["feature_fraction"])
                for group, f in fitted._fitted.items()}
     assert trained == {(1, 1): (60, 0.16, 0.8), (2, 3): (40, 0.08, 0.5), (4, 24): (40, 0.08, 0.8),
                        (25, 168): (40, 0.08, 0.8)}
+
+
+def test_members_train_on_their_own_rows_and_forecast_their_mean(history: History) -> None:
+    """Two members of a group are two different models; the group's point forecast is the mean of
+    their log forecasts, and the first member is the model a group of one would train."""
+    one = GBMConfig(**{**SMALL.__dict__, "groups": ((4, 24),)})
+    two = GBMConfig(**{**one.__dict__, "members": 2})
+    single, pair = GlobalGBM(None, one), GlobalGBM(None, two)
+    single.fit(history, 12 * 168)
+    pair.fit(history, 12 * 168)
+    boosters = pair._fitted[(4, 24)].boosters
+    assert len(boosters) == 2 and len(single._fitted[(4, 24)].boosters) == 1
+    requests = Requests.grid(3, [12 * 168 + 6], range(4, 25))
+    builder = pair._builder_for(history)
+    names = pair._fitted[(4, 24)].features
+    each = [pair._point([b], names, builder, requests) for b in boosters]
+    assert not np.allclose(each[0], each[1])
+    np.testing.assert_allclose(pair._point(boosters, names, builder, requests), np.sqrt(each[0] * each[1]))
+    np.testing.assert_array_equal(each[0], single._point(single._fitted[(4, 24)].boosters, names, builder, requests))
 
 
 def test_settings_of_an_unknown_field_are_refused() -> None:
