@@ -104,6 +104,8 @@ class FeatureBuilder:
         self.city = _nanmean(self.log - self._gather(self.log, self.back(every, 7)))
         self.city_anomaly = _nanmean(self.anomaly)
         self.shape = self.log - self._centred_week_level()
+        #: the mean weekly shape of the same hour 2-9 weeks before (always before any origin)
+        self.shape8 = _nanmean(np.stack([self._gather(self.shape, self.back(every, 7 * k)) for k in range(2, 10)]))
         self.drift = self._shape_drift()
         self.calendar = calendar_features(history.time_of(np.arange(self.width)), history.timezone, calendar)
         self._zone_index = {zone: i for i, zone in enumerate(history.zone_ids)}
@@ -154,8 +156,7 @@ class FeatureBuilder:
         before (the lag the first guess reads, ``shape8``); in spring, for one, evenings grow
         busier than the weeks before showed. Every value lies at least 51 weeks before the hour."""
         every = np.arange(self.width)
-        lagged = _nanmean(np.stack([self._gather(self.shape, self.back(every, 7 * k)) for k in range(2, 10)]))
-        miss = self.shape - lagged
+        miss = self.shape - self.shape8
         years = [self._gather(miss, self.back(every, YEAR_WEEKS * y)) for y in range(1, DRIFT_YEARS + 1)]
         return _nanmedian(np.stack(years))
 
@@ -268,7 +269,7 @@ class FeatureBuilder:
             f[f"w{k}"] = value
         f["wmean"] = _nanmean(np.stack(weeks))
         f["p8"] = np.where(self.back(t, 7) < o, at(z, t, self.p8), np.nan)
-        f["shape8"] = _nanmean(np.stack([lag(t, 7 * k, self.shape) for k in range(2, 10)]))
+        f["shape8"] = at(z, t, self.shape8)
         f["level168"] = self._window_mean(z, o - WEEK, o)
         f["pred0"] = f["level168"] + f["shape8"]
         f["pred_mix"] = _nanmean(np.stack([f["pred0"], f["p8"]]))
