@@ -67,8 +67,9 @@ def test_a_horizon_group_learns_the_same_without_the_others(history: History) ->
 
 
 def test_each_group_trains_with_its_own_settings(fitted: GlobalGBM) -> None:
-    trained = {group: (f.boosters[0].num_trees(), f.boosters[0].params["learning_rate"], f.boosters[0].params["feature_fraction"])
-               for group, f in fitted._fitted.items()}
+    first = {group: f.boosters[0] for group, f in fitted._fitted.items()}
+    trained = {group: (b.num_trees(), b.params["learning_rate"], b.params["feature_fraction"])
+               for group, b in first.items()}
     assert trained == {(1, 1): (60, 0.16, 0.8), (2, 3): (40, 0.08, 0.5), (4, 24): (40, 0.08, 0.8),
                        (25, 168): (40, 0.08, 0.8)}
 
@@ -102,6 +103,7 @@ def test_settings_of_an_unknown_field_are_refused() -> None:
     ((((2, 3), (("rounds", "600"),)),), r"group_settings of \(2, 3\): rounds = '600' is not an integer"),
     ((((2, 3), (("max_rows", 1.5e5),)),), r"max_rows = 150000.0 is not an integer"),
     ((((4, 24), (("learning_rate", None),)),), r"learning_rate = None is not a number"),
+    ((((4, 24), (("members", 0),)),), r"group_settings of \(4, 24\): members = 0: a horizon group needs at least one"),
 ])
 def test_settings_listed_twice_or_of_a_wrong_type_are_refused(settings, message) -> None:
     with pytest.raises(ValueError, match=message):
@@ -110,3 +112,8 @@ def test_settings_listed_twice_or_of_a_wrong_type_are_refused(settings, message)
 
 def test_a_whole_number_is_a_valid_rate() -> None:
     assert GBMConfig(group_settings=(((1, 1), (("learning_rate", 1),)),)).for_group((1, 1)).learning_rate == 1
+
+
+def test_a_group_of_no_models_is_refused() -> None:
+    with pytest.raises(ValueError, match="members = 0: a horizon group needs at least one model"):
+        GBMConfig(members=0)

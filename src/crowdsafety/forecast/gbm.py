@@ -46,6 +46,7 @@ GROUP_FIELDS = ("members", "max_rows", "rounds", "learning_rate", "leaves", "min
                 "bagging_fraction", "max_bin")
 #: Those of them that count (models, rows, rounds, leaves, bins); the others are fractions or rates.
 INTEGER_FIELDS = frozenset({"members", "max_rows", "rounds", "leaves", "min_data_in_leaf", "max_bin"})
+ONE_MODEL = "a horizon group needs at least one model"
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class GBMConfig:
     )
 
     def __post_init__(self) -> None:
+        if self.members < 1:
+            raise ValueError(f"members = {self.members}: {ONE_MODEL}")
         groups = [group for group, _ in self.group_settings]
         twice = sorted({group for group in groups if groups.count(group) > 1})
         if twice:
@@ -100,6 +103,8 @@ class GBMConfig:
                 if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
                     raise ValueError(f"group_settings of {group}: {name} = {value!r} is not "
                                      f"{'an integer' if whole else 'a number'}")
+                if name == "members" and value < 1:
+                    raise ValueError(f"group_settings of {group}: members = {value}: {ONE_MODEL}")
 
     def for_group(self, group: tuple[int, int]) -> GBMConfig:
         """These settings with those of ``group`` (:attr:`group_settings`) in their place."""
@@ -138,10 +143,10 @@ class GlobalGBM:
         self._fitted = {}
         for group in cfg.groups:
             settings = cfg.for_group(group)
-            boosters, streams = [], []
-            for member in range(settings.members):  # each member's rows independent of the others
-                rng = np.random.default_rng([cfg.seed, *group, *([member] if member else [])])
-                streams.append(rng)
+            # each member's rows independent of the others; the calibration rows follow the first's
+            streams = [np.random.default_rng([cfg.seed, *group, *([m] if m else [])]) for m in range(settings.members)]
+            boosters = []
+            for member, rng in enumerate(streams):
                 rows = _sample(past, first, calib_start, group, settings.max_rows, rng)
                 features = builder.rows(rows.zone, rows.target, rows.horizon)
                 base = builder.base(features, rows.zone, rows.target, rows.horizon)
