@@ -63,7 +63,9 @@ def correlated_zones(anomaly: np.ndarray, k: int = NEIGHBOURS, min_hours: int = 
 
 
 def _nanmean(stack: np.ndarray) -> np.ndarray:
-    """Mean over the first axis of the known values; NaN, without a warning, where none is known."""
+    """Mean over the first axis of the known values; NaN, without a warning, where none is known
+    (no ``warnings.catch_warnings``: the service builds features in a background thread beside
+    the request threads, and that context manager changes process-wide state)."""
     known = ~np.isnan(stack)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(known, stack, 0.0).sum(axis=0) / known.sum(axis=0)
